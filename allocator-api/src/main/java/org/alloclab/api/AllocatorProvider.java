@@ -1,0 +1,24 @@
+package org.alloclab.api;
+
+import java.util.Map;
+
+/**
+ * Creates allocators of one strategy. Providers are found through {@link java.util.ServiceLoader}: a jar
+ * lists its providers in {@code META-INF/services/org.alloclab.api.AllocatorProvider}, and
+ * {@link Registry#strategies()} finds them by {@link #name()}.
+ */
+public interface AllocatorProvider extends Provider {
+
+    /**
+     * A new allocator drawing its memory from {@code virtualMemory}. The allocator does not own the
+     * virtual memory: closing the allocator gives its regions back but leaves the virtual memory open.
+     *
+     * @throws IllegalArgumentException naming the parameter when the combination of values is invalid
+     */
+    Allocator create(Parameters parameters, VirtualMemory virtualMemory);
+
+    /** {@link #create(Parameters, VirtualMemory)} from values as a user writes them. */
+    default Allocator create(Map<String, ?> parameters, VirtualMemory virtualMemory) {
+        return create(resolve(parameters), virtualMemory);
+    }
+}

@@ -1,0 +1,27 @@
+package org.alloclab.api;
+
+/**
+ * What an {@link Allocator} supports beyond {@link Allocator#allocate(long, long) allocate}. A tool
+ * asks before it calls: calling an operation a strategy lacks throws
+ * {@link UnsupportedOperationException} naming the strategy and the operation.
+ */
+public enum Capability {
+    /** {@link Allocator#free(long)} returns a single block. */
+    FREE,
+    /** {@link Allocator#reallocate(long, long)} resizes a block (in place or by moving it). */
+    REALLOCATE,
+    /** {@link Allocator#usableSize(long)} answers for every live block. */
+    USABLE_SIZE,
+    /** {@link Allocator#reset()} frees every block at once. */
+    RESET,
+    /** {@link Allocator#pushFrame()} and {@link Allocator#popFrame(Frame)}: stack-like lifetimes. */
+    FRAMES,
+    /**
+     * {@link Allocator#walk(HeapVisitor)} reports each live block as its own allocated span. Without it
+     * a strategy may report neighbouring blocks merged into one span (a bump allocator knows only its
+     * used extent).
+     */
+    WALK_BLOCKS,
+    /** Every operation may be called from many threads at once. */
+    THREAD_SAFE
+}
