@@ -8,7 +8,7 @@ import java.util.Objects;
  * One tunable of a strategy: its name, kind, default and one line of documentation. Providers declare
  * them; {@link Parameters#resolve} checks what a configuration gives against them.
  *
- * @param name         a stable, kebab- or snake-free lower-camel or dotted name, e.g. {@code capacity}
+ * @param name         a stable, lower-case, kebab-case name, e.g. {@code capacity}, {@code commit-step}
  * @param kind         how the value is written and checked
  * @param defaultValue the value when none is given, written as a user would write it
  * @param description  one line for {@code alloclab list}
