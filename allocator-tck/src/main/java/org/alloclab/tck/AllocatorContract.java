@@ -142,7 +142,11 @@ public abstract class AllocatorContract {
         return "simulated";
     }
 
-    /** The small physical budget of {@code exhaustionUnderBudget}. */
+    /**
+     * The physical memory {@code exhaustionUnderBudget} leaves the strategy beyond what it commits at
+     * creation (measured first), so a strategy that commits a whole buffer up front runs out of that
+     * buffer, and one that commits on demand runs out of the budget.
+     */
     protected long exhaustionBudget() {
         return Sizes.MiB;
     }
@@ -469,7 +473,11 @@ public abstract class AllocatorContract {
         if (!base.vmHasParameter("budget")) {
             Assumptions.abort("virtual memory '" + vmName + "' has no 'budget' parameter");
         }
-        long budget = exhaustionBudget();
+        long atCreation;
+        try (Session probe = Session.open(base)) {
+            atCreation = probe.raw.stats().committedBytes();
+        }
+        long budget = atCreation + exhaustionBudget();
         Subject subject = base.withVmParameters(Map.of("budget", Long.toString(budget)));
         int tries = Math.max(2, tries() / 25);
         int ran = 0;
@@ -495,7 +503,7 @@ public abstract class AllocatorContract {
                     long address = s.allocate(size, generator.alignment(s));
                     requested += size;
                     refused = address == 0;
-                    if (++steps < 32 || steps % 16 == 0 || refused) {
+                    if (++steps < 32 || Integer.bitCount(steps) == 1 || refused) {   // then at powers of two: a big buffer stays quick
                         s.checkAll();
                     }
                 }
