@@ -1,0 +1,88 @@
+package org.alloclab.harness.cli;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import jakarta.inject.Inject;
+import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.Registry;
+import org.alloclab.harness.Main;
+import org.alloclab.tck.ContractReport;
+import org.alloclab.tck.ContractRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code alloclab check}: the contract suite against one strategy, from the command line. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Run the contract suite against a strategy: model-based runs checked after every step, the "
+                + "bad-input catalogue, exhaustion and close. On a failure, prints the shrunk sequence of operations.")
+public final class CheckCommand implements Callable<Integer> {
+
+    @Option(names = {"-s", "--strategy"}, required = true, paramLabel = "NAME", description = "a strategy from 'alloclab list'")
+    String strategy;
+
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "a parameter of the strategy (repeatable)")
+    Map<String, String> parameters = new LinkedHashMap<>();
+
+    @Option(names = {"-t", "--tries"}, paramLabel = "N", description = "tries of the model-based run per virtual memory (default 100)")
+    Integer tries;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed; the same seed and tries repeat the same runs (default: random, printed)")
+    Long seed;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "longest model-based run, in operations (default 50)")
+    Integer maxSteps;
+
+    @Option(names = "--vm", split = ",", paramLabel = "KIND", description = "virtual memories to run over (default: simulated,os)")
+    List<String> virtualMemories = List.of();
+
+    private final Registry<AllocatorProvider> strategies;
+    private final PrintStream out;
+
+    @Inject
+    public CheckCommand(Registry<AllocatorProvider> strategies, PrintStream out) {
+        this.strategies = strategies;
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() {
+        strategies.get(strategy).resolve(parameters);          // unknown names fail here, before anything runs
+        ContractRunner runner = ContractRunner.forStrategy(strategy, parameters);
+        if (tries != null) {
+            runner.tries(tries);
+        }
+        if (seed != null) {
+            runner.seed(seed);
+        }
+        if (maxSteps != null) {
+            runner.maxSteps(maxSteps);
+        }
+        if (!virtualMemories.isEmpty()) {
+            virtualMemories.forEach(Registry.virtualMemories()::get);
+            runner.virtualMemories(virtualMemories);
+        }
+        ContractReport report = runner.run();
+        out.print(report.summary());
+        out.printf("%s in %.1f s%n", report.passed() ? "PASSED" : "FAILED", report.seconds());
+        if (!report.passed()) {
+            var rerun = new StringBuilder("alloclab check --strategy ").append(strategy);
+            parameters.forEach((k, v) -> rerun.append(" --param ").append(k).append('=').append(v));
+            rerun.append(" --seed ").append(report.seed());
+            if (tries != null) {
+                rerun.append(" --tries ").append(tries);
+            }
+            if (maxSteps != null) {
+                rerun.append(" --max-steps ").append(maxSteps);
+            }
+            if (!virtualMemories.isEmpty()) {
+                rerun.append(" --vm ").append(String.join(",", virtualMemories));
+            }
+            out.println("Rerun the same tries with: " + rerun);
+        }
+        return report.passed() ? 0 : Main.FAILED;
+    }
+}

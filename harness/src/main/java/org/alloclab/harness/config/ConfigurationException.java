@@ -1,0 +1,14 @@
+package org.alloclab.harness.config;
+
+/** A configuration is invalid; the message names the key, and the file and line where it was written. */
+public final class ConfigurationException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigurationException(String message) {
+        super(message);
+    }
+
+    public ConfigurationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,50 @@
+package org.alloclab.harness.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.Parameters;
+import org.alloclab.api.VirtualMemoryProvider;
+import org.alloclab.harness.workload.WorkloadProvider;
+
+/**
+ * A checked experiment: everything named in the configuration resolved to its provider, every parameter
+ * checked and defaulted. Building one is where bad input is caught; running one only runs.
+ *
+ * @param source          where the configuration came from ("built-in default" or a file)
+ * @param seed            the seed of every random choice
+ * @param warmupRuns      untimed replays before each measured one
+ * @param output          the folder under which a run's folder is made
+ * @param virtualMemories the virtual memories to run on, each fresh per run
+ * @param strategies      the strategies to compare
+ * @param workloads       the workloads each strategy runs
+ * @param rendered        the effective configuration, defaults included, as plain values for results.json
+ */
+public record Experiment(
+        String source,
+        long seed,
+        int warmupRuns,
+        Path output,
+        List<VirtualMemorySpec> virtualMemories,
+        List<StrategySpec> strategies,
+        List<WorkloadSpec> workloads,
+        Map<String, Object> rendered) {
+
+    /** A virtual memory kind and its parameters. */
+    public record VirtualMemorySpec(VirtualMemoryProvider provider, Parameters parameters) {
+        /** The kind's name. */
+        public String kind() {
+            return provider.name();
+        }
+    }
+
+    /** A strategy, its parameters and the label it has in reports. */
+    public record StrategySpec(String label, AllocatorProvider provider, Parameters parameters) {
+    }
+
+    /** A workload: its type's provider, its name and its parameters. */
+    public record WorkloadSpec(String name, WorkloadProvider provider, Parameters parameters) {
+    }
+}

@@ -1,0 +1,283 @@
+package org.alloclab.harness.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import jakarta.inject.Inject;
+import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.Parameters;
+import org.alloclab.api.Provider;
+import org.alloclab.api.Registry;
+import org.alloclab.api.VirtualMemoryProvider;
+import org.alloclab.harness.workload.WorkloadProvider;
+
+/**
+ * Reads an experiment from HOCON: the built-in {@code reference.conf}, overridden by a user's file. The
+ * user's file is checked key by key against what exists — the fixed settings of {@code reference.conf},
+ * and the parameters each named strategy, virtual memory and workload declares — so a misspelt key is an
+ * error naming its path and its file and line, never silently ignored.
+ */
+public final class ExperimentLoader {
+
+    private static final String ROOT = "alloclab";
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "output", "virtual-memory", "strategies", "workloads");
+
+    private final Registry<AllocatorProvider> strategies;
+    private final Registry<VirtualMemoryProvider> virtualMemories;
+    private final Registry<WorkloadProvider> workloads;
+
+    @Inject
+    public ExperimentLoader(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
+                            Registry<WorkloadProvider> workloads) {
+        this.strategies = strategies;
+        this.virtualMemories = virtualMemories;
+        this.workloads = workloads;
+    }
+
+    /** The built-in default experiment. */
+    public Experiment loadDefault() {
+        return build(reference(), "built-in default");
+    }
+
+    /**
+     * The experiment of {@code file}, over the built-in defaults.
+     *
+     * @throws ConfigurationException naming the file, line and key of the first problem
+     */
+    public Experiment load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigurationException("configuration file " + file + " does not exist or is not a file");
+        }
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+        } catch (ConfigException e) {
+            throw new ConfigurationException(file + ": " + e.getMessage(), e);
+        }
+        checkUserKeys(user);
+        try {
+            return build(user.withFallback(reference()).resolve(), file.toString());
+        } catch (ConfigException e) {
+            throw new ConfigurationException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code text} parsed as a configuration, for tests and inline experiments. */
+    public Experiment parse(String text, String source) {
+        Config user;
+        try {
+            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(source));
+        } catch (ConfigException e) {
+            throw new ConfigurationException(e.getMessage(), e);
+        }
+        checkUserKeys(user);
+        try {
+            return build(user.withFallback(reference()).resolve(), source);
+        } catch (ConfigException e) {
+            throw new ConfigurationException(e.getMessage(), e);
+        }
+    }
+
+    private static Config reference() {
+        return ConfigFactory.parseResources(ExperimentLoader.class.getClassLoader(), "reference.conf").resolve();
+    }
+
+    /** The fixed part of the schema: keys the user wrote must exist; parameter maps are checked later. */
+    private void checkUserKeys(Config user) {
+        ConfigObject root = user.root();
+        for (String key : root.keySet()) {
+            if (!key.equals(ROOT)) {
+                throw unknown(key, root.get(key), Set.of(ROOT), "every setting lives under alloclab { }");
+            }
+        }
+        if (!root.containsKey(ROOT)) {
+            return;
+        }
+        ConfigObject top = object(root.get(ROOT), ROOT);
+        for (String key : top.keySet()) {
+            if (!TOP_KEYS.contains(key)) {
+                throw unknown(ROOT + "." + key, top.get(key), TOP_KEYS, null);
+            }
+        }
+        if (top.containsKey("virtual-memory")) {
+            ConfigObject vm = object(top.get("virtual-memory"), ROOT + ".virtual-memory");
+            var allowed = new HashSet<String>(virtualMemories.names());
+            allowed.add("kind");
+            for (String key : vm.keySet()) {
+                if (!allowed.contains(key)) {
+                    throw unknown(ROOT + ".virtual-memory." + key, vm.get(key), allowed,
+                            "parameters of a kind go under its name, e.g. os { granularity = 64KiB }");
+                }
+            }
+        }
+    }
+
+    private Experiment build(Config c, String source) {
+        Config a = c.getConfig(ROOT);
+        long seed = get(a, "seed", () -> a.getLong("seed"));
+        int warmupRuns = get(a, "warmup-runs", () -> a.getInt("warmup-runs"));
+        if (warmupRuns < 0 || warmupRuns > 100) {
+            throw new ConfigurationException(where(a.getValue("warmup-runs")) + ROOT + ".warmup-runs: must be from 0 to 100, was "
+                    + warmupRuns);
+        }
+        Path output = Path.of(get(a, "output", () -> a.getString("output")));
+
+        var vms = new ArrayList<Experiment.VirtualMemorySpec>();
+        for (String kind : stringOrList(a, "virtual-memory.kind")) {
+            VirtualMemoryProvider provider = lookup(virtualMemories, kind, a.getValue("virtual-memory.kind"));
+            ConfigValue section = a.hasPath("virtual-memory." + quote(kind)) ? a.getValue("virtual-memory." + quote(kind)) : null;
+            vms.add(new Experiment.VirtualMemorySpec(provider, parameters(provider, section,
+                    ROOT + ".virtual-memory." + kind)));
+        }
+
+        var strategySpecs = new ArrayList<Experiment.StrategySpec>();
+        var labels = new HashSet<String>();
+        List<? extends ConfigObject> strategyList = list(a, "strategies");
+        for (int i = 0; i < strategyList.size(); i++) {
+            String path = ROOT + ".strategies[" + i + "]";
+            ConfigObject entry = strategyList.get(i);
+            checkKeys(entry, path, Set.of("name", "label", "parameters"));
+            String name = string(entry, "name", path);
+            AllocatorProvider provider = lookup(strategies, name, entry.get("name"));
+            String label = entry.containsKey("label") ? string(entry, "label", path) : name;
+            if (!labels.add(label)) {
+                throw new ConfigurationException(where(entry) + path + ": two strategies are labelled '" + label
+                        + "'; give one a label = \"...\" of its own");
+            }
+            strategySpecs.add(new Experiment.StrategySpec(label, provider,
+                    parameters(provider, entry.get("parameters"), path + ".parameters")));
+        }
+
+        var workloadSpecs = new ArrayList<Experiment.WorkloadSpec>();
+        List<? extends ConfigObject> workloadList = list(a, "workloads");
+        for (int i = 0; i < workloadList.size(); i++) {
+            String path = ROOT + ".workloads[" + i + "]";
+            ConfigObject entry = workloadList.get(i);
+            String type = string(entry, "type", path);
+            WorkloadProvider provider = lookup(workloads, type, entry.get("type"));
+            var params = new LinkedHashMap<String, Object>(entry.unwrapped());
+            params.remove("type");
+            params.remove("name");
+            String name = entry.containsKey("name") ? string(entry, "name", path) : type;
+            workloadSpecs.add(new Experiment.WorkloadSpec(name, provider,
+                    resolve(provider, params, entry, path)));
+        }
+        if (strategySpecs.isEmpty() || workloadSpecs.isEmpty()) {
+            throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
+        }
+        Map<String, Object> rendered = a.root().unwrapped();
+        return new Experiment(source, seed, warmupRuns, output, List.copyOf(vms), List.copyOf(strategySpecs),
+                List.copyOf(workloadSpecs), rendered);
+    }
+
+    private static Parameters parameters(Provider provider, ConfigValue section, String path) {
+        if (section == null) {
+            return provider.resolve(Map.of());
+        }
+        ConfigObject object = object(section, path);
+        return resolve(provider, object.unwrapped(), object, path);
+    }
+
+    private static Parameters resolve(Provider provider, Map<String, ?> values, ConfigValue at, String path) {
+        try {
+            return provider.resolve(values);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(where(at) + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <P extends Provider> P lookup(Registry<P> registry, String name, ConfigValue at) {
+        try {
+            return registry.get(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(where(at) + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> stringOrList(Config a, String path) {
+        ConfigValue v = a.getValue(path);
+        List<String> values = v.valueType() == ConfigValueType.LIST ? a.getStringList(path) : List.of(a.getString(path));
+        if (values.isEmpty()) {
+            throw new ConfigurationException(where(v) + ROOT + "." + path + ": needs at least one value");
+        }
+        return values;
+    }
+
+    private static List<? extends ConfigObject> list(Config a, String path) {
+        try {
+            return a.getObjectList(path);
+        } catch (ConfigException.WrongType e) {
+            throw new ConfigurationException(where(a.getValue(path)) + ROOT + "." + path
+                    + ": must be a list of objects like [ { name = linear } ]", e);
+        }
+    }
+
+    private static void checkKeys(ConfigObject entry, String path, Set<String> allowed) {
+        for (String key : entry.keySet()) {
+            if (!allowed.contains(key)) {
+                throw unknown(path + "." + key, entry.get(key), allowed, null);
+            }
+        }
+    }
+
+    private static String string(ConfigObject entry, String key, String path) {
+        ConfigValue v = entry.get(key);
+        if (v == null) {
+            throw new ConfigurationException(where(entry) + path + ": missing '" + key + "'");
+        }
+        if (v.valueType() != ConfigValueType.STRING && v.valueType() != ConfigValueType.NUMBER) {
+            throw new ConfigurationException(where(v) + path + "." + key + ": must be a string, was " + v.valueType());
+        }
+        return v.unwrapped().toString();
+    }
+
+    private static ConfigObject object(ConfigValue v, String path) {
+        if (v.valueType() != ConfigValueType.OBJECT) {
+            throw new ConfigurationException(where(v) + path + ": must be an object { ... }, was " + v.valueType());
+        }
+        return (ConfigObject) v;
+    }
+
+    private static <T> T get(Config a, String key, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ConfigException.WrongType e) {
+            throw new ConfigurationException(where(a.getValue(key)) + ROOT + "." + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ConfigurationException unknown(String path, ConfigValue at, Set<String> allowed, String hint) {
+        return new ConfigurationException(where(at) + "unknown key '" + path + "' (expected one of: "
+                + String.join(", ", new java.util.TreeSet<>(allowed)) + ")" + (hint == null ? "" : "; " + hint));
+    }
+
+    /** "file:line: " for a value, or "" when it has no origin in a file. */
+    static String where(ConfigValue v) {
+        if (v == null) {
+            return "";
+        }
+        ConfigOrigin o = v.origin();
+        String file = o.filename() != null ? o.filename() : o.resource() != null ? o.resource() : o.description();
+        return o.lineNumber() > 0 ? file.replaceAll(":\\s*\\d+$", "") + ":" + o.lineNumber() + ": " : file + ": ";
+    }
+
+    private static String quote(String key) {
+        return key.contains(".") ? "\"" + key + "\"" : key;
+    }
+}

@@ -1,0 +1,60 @@
+package org.alloclab.harness.run;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The machine and build a run happened on, so results.json says what produced its figures. */
+public final class Environment {
+
+    private Environment() {
+    }
+
+    /** JDK, OS, CPU model and count, and the git commit of the working directory when there is one. */
+    public static Map<String, Object> describe() {
+        var env = new LinkedHashMap<String, Object>();
+        env.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.runtime.version"));
+        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        env.put("cpu_model", cpuModel());
+        env.put("cpu_count", Runtime.getRuntime().availableProcessors());
+        env.put("git_commit", gitCommit());
+        return env;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: say so below
+        }
+        return "unknown";
+    }
+
+    private static String gitCommit() {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("[0-9a-f]{40}")) {
+                Process dirty = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+                        .redirectErrorStream(true).start();
+                boolean modified = !new String(dirty.getInputStream().readAllBytes()).isBlank();
+                dirty.waitFor(5, TimeUnit.SECONDS);
+                return modified ? out + "-modified" : out;
+            }
+        } catch (IOException e) {
+            // no git on this machine
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "unknown";
+    }
+}

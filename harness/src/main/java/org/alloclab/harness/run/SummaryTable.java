@@ -1,0 +1,60 @@
+package org.alloclab.harness.run;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.HdrHistogram.Histogram;
+import org.alloclab.api.Sizes;
+
+/** The table `alloclab run` prints when an experiment ends: one row per run. */
+public final class SummaryTable {
+
+    private static final String[] HEADER = {"strategy", "vm", "workload", "ops", "failed", "peak live",
+            "peak committed", "footprint", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s"};
+
+    private SummaryTable() {
+    }
+
+    /** The table as text, columns padded to their widest cell. */
+    public static String render(List<RunResult> results) {
+        var rows = new ArrayList<String[]>();
+        rows.add(HEADER);
+        for (RunResult r : results) {
+            rows.add(new String[] {
+                    r.strategy(), r.virtualMemory(), r.workload(),
+                    String.format(Locale.ROOT, "%,d", r.events()),
+                    String.format(Locale.ROOT, "%,d", r.failures()),
+                    Sizes.format(r.peakLiveBytes()), Sizes.format(r.peakCommittedBytes()),
+                    Double.isNaN(r.footprintRatio()) ? "-" : String.format(Locale.ROOT, "%.2f", r.footprintRatio()),
+                    p50p99(r.latency().get("allocate")), p50p99(r.latency().get("free")),
+                    String.format(Locale.ROOT, "%.2f", r.throughput() / 1e6)});
+        }
+        int[] width = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        var sb = new StringBuilder();
+        for (int i = 0; i < rows.size(); i++) {
+            String[] row = rows.get(i);
+            for (int c = 0; c < row.length; c++) {
+                boolean numeric = c >= 3;
+                sb.append(numeric ? " ".repeat(width[c] - row[c].length()) + row[c]
+                        : row[c] + " ".repeat(width[c] - row[c].length()));
+                sb.append(c + 1 < row.length ? "  " : "\n");
+            }
+            if (i == 0) {
+                for (int c = 0; c < width.length; c++) {
+                    sb.append("-".repeat(width[c])).append(c + 1 < width.length ? "  " : "\n");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String p50p99(Histogram h) {
+        return h == null ? "-" : h.getValueAtPercentile(50) + " / " + h.getValueAtPercentile(99);
+    }
+}

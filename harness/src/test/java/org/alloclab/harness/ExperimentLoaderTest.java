@@ -1,0 +1,119 @@
+package org.alloclab.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.alloclab.api.Registry;
+import org.alloclab.harness.config.ConfigurationException;
+import org.alloclab.harness.config.Experiment;
+import org.alloclab.harness.config.ExperimentLoader;
+import org.alloclab.harness.workload.WorkloadProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExperimentLoaderTest {
+
+    private final ExperimentLoader loader = new ExperimentLoader(Registry.strategies(), Registry.virtualMemories(),
+            Registry.load("workload", WorkloadProvider.class, getClass().getClassLoader()));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theBuiltInDefaultIsAValidExperiment() {
+        Experiment e = loader.loadDefault();
+        assertThat(e.strategies()).extracting(Experiment.StrategySpec::label).contains("linear", "linear.vm");
+        assertThat(e.workloads()).isNotEmpty();
+        assertThat(e.virtualMemories()).extracting(Experiment.VirtualMemorySpec::kind).containsExactly("os");
+        assertThat(e.source()).isEqualTo("built-in default");
+    }
+
+    @Test
+    void aFileOverridesDefaultsAndParametersAreResolved() throws Exception {
+        Path f = write("""
+                alloclab {
+                  seed = 7
+                  virtual-memory { kind = [simulated, os], simulated { budget = 64MiB } }
+                  strategies = [ { name = linear.vm, label = small, parameters { reserve = 8MiB } } ]
+                  workloads = [ { type = random, operations = 1000, max-size = 512 } ]
+                }
+                """);
+        Experiment e = loader.load(f);
+        assertThat(e.seed()).isEqualTo(7);
+        assertThat(e.virtualMemories()).extracting(Experiment.VirtualMemorySpec::kind).containsExactly("simulated", "os");
+        assertThat(e.virtualMemories().get(0).parameters().bytes("budget")).isEqualTo(64L << 20);
+        assertThat(e.strategies().get(0).parameters().bytes("reserve")).isEqualTo(8L << 20);
+        assertThat(e.strategies().get(0).parameters().bytes("commit-step")).isEqualTo(64L << 10);
+        assertThat(e.workloads().get(0).parameters().count("operations")).isEqualTo(1000);
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsFileAndLine() throws Exception {
+        Path f = write("""
+                alloclab {
+                  seed = 7
+                  sede = 8
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(f.getFileName() + ":3")
+                .hasMessageContaining("unknown key 'alloclab.sede'");
+    }
+
+    @Test
+    void anUnknownStrategyParameterIsNamedWithItsLine() throws Exception {
+        Path f = write("""
+                alloclab {
+                  strategies = [
+                    { name = linear.vm, parameters { resrve = 8MiB } }
+                  ]
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(":3")
+                .hasMessageContaining("alloclab.strategies[0].parameters")
+                .hasMessageContaining("no parameter 'resrve'");
+    }
+
+    @Test
+    void anUnknownStrategyListsTheKnownOnes() throws Exception {
+        Path f = write("alloclab.strategies = [ { name = nope } ]\n");
+        assertThatThrownBy(() -> loader.load(f)).hasMessageContaining(":1")
+                .hasMessageContaining("unknown strategy 'nope'").hasMessageContaining("linear.vm");
+    }
+
+    @Test
+    void aBadValueIsNamed() throws Exception {
+        Path f = write("alloclab.workloads = [ { type = random, max-size = lots } ]\n");
+        assertThatThrownBy(() -> loader.load(f)).hasMessageContaining("max-size")
+                .hasMessageContaining("'lots' is not a byte size");
+    }
+
+    @Test
+    void anUnknownVirtualMemoryKindIsNamed() throws Exception {
+        Path f = write("alloclab.virtual-memory.kind = [os, ram]\n");
+        assertThatThrownBy(() -> loader.load(f)).hasMessageContaining("unknown virtual memory 'ram'");
+    }
+
+    @Test
+    void malformedHoconIsReportedWithItsLine() throws Exception {
+        Path f = write("alloclab {\n  seed = \n  strategies = [ { name = \n}\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining(f.toString());
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        assertThatThrownBy(() -> loader.load(dir.resolve("absent.conf")))
+                .hasMessageContaining("absent.conf").hasMessageContaining("does not exist");
+    }
+
+    private Path write(String text) throws Exception {
+        Path f = dir.resolve("experiment.conf");
+        Files.writeString(f, text);
+        return f;
+    }
+}

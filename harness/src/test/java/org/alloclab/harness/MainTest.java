@@ -1,0 +1,113 @@
+package org.alloclab.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user runs it: output, files written and exit codes. */
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void listShowsEveryStrategyWithItsParametersAndDefaults() {
+        assertThat(run("list")).isZero();
+        assertThat(out()).contains("linear.vm", "reserve", "1GiB", "commit-step", "slack")
+                .contains("linear —", "capacity", "64MiB")
+                .contains("simulated", "budget", "os", "granularity")
+                .contains("random", "mean-lifetime");
+    }
+
+    @Test
+    void runWritesResultsWithEveryRequiredField() throws Exception {
+        Path config = dir.resolve("small.conf");
+        Files.writeString(config, """
+                alloclab {
+                  virtual-memory.kind = [simulated, os]
+                  strategies = [ { name = linear.vm }, { name = linear, parameters { capacity = 16MiB } } ]
+                  workloads = [ { type = random, operations = 3000, phase-length = 1000 } ]
+                }
+                """);
+        Path results = dir.resolve("out");
+        assertThat(run("run", "--config", config.toString(), "--out", results.toString())).as(err()).isZero();
+        assertThat(out()).contains("footprint", "linear.vm", "simulated", "Results:");
+
+        JsonNode doc = new ObjectMapper().readTree(results.resolve("results.json").toFile());
+        assertThat(doc.get("seed").asLong()).isEqualTo(42);
+        assertThat(doc.get("command").toString()).contains("--config");
+        assertThat(doc.get("environment").get("cpu_count").asInt()).isPositive();
+        JsonNode runs = doc.get("results");
+        assertThat(runs).hasSize(4);
+        for (JsonNode r : runs) {
+            for (String field : List.of("strategy", "workload", "events", "failures", "peak_live_bytes",
+                    "peak_committed_bytes", "footprint_ratio", "latency_ns")) {
+                assertThat(r.has(field)).as("%s in %s", field, r).isTrue();
+            }
+            assertThat(r.get("failures").asLong()).isZero();
+            assertThat(r.get("peak_committed_bytes").asLong()).isGreaterThanOrEqualTo(r.get("peak_live_bytes").asLong());
+            assertThat(r.get("footprint_ratio").asDouble()).isGreaterThanOrEqualTo(1.0);
+            JsonNode allocate = r.get("latency_ns").get("allocate");
+            for (String p : List.of("p50", "p90", "p99", "p999", "max")) {
+                assertThat(allocate.get(p).asLong()).as(p).isPositive();
+            }
+            assertThat(allocate.get("p50").asLong()).isLessThanOrEqualTo(allocate.get("p99").asLong());
+            assertThat(r.get("latency_ns").has("reset")).as("bump allocators are reset at phase ends").isTrue();
+        }
+        // linear commits its whole buffer up front; linear.vm only what it has used
+        Map<String, Long> committed = new java.util.HashMap<>();
+        runs.forEach(r -> committed.put(r.get("strategy").asText() + "/" + r.get("virtual_memory").asText(),
+                r.get("peak_committed_bytes").asLong()));
+        assertThat(committed.get("linear/simulated")).isEqualTo(16L << 20);
+        assertThat(committed.get("linear.vm/simulated")).isLessThan(16L << 20);
+    }
+
+    @Test
+    void aConfigurationErrorIsBadInputWithFileAndLine() throws Exception {
+        Path config = dir.resolve("bad.conf");
+        Files.writeString(config, "alloclab {\n  strategies = [ { name = linear, paramters { } } ]\n}\n");
+        assertThat(run("run", "--config", config.toString(), "--out", dir.resolve("o").toString())).isEqualTo(2);
+        assertThat(err()).contains("bad.conf:2", "unknown key 'alloclab.strategies[0].paramters'");
+    }
+
+    @Test
+    void aMissingConfigurationFileIsBadInput() {
+        assertThat(run("run", "--config", dir.resolve("nope.conf").toString())).isEqualTo(2);
+        assertThat(err()).contains("nope.conf", "does not exist");
+    }
+
+    @Test
+    void anUnknownCommandOrOptionIsBadInput() {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err()).contains("frobnicate");
+        assertThat(run("run", "--confg", "x")).isEqualTo(2);
+        assertThat(err()).contains("--confg");
+    }
+}
