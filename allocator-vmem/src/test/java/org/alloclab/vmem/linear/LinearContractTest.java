@@ -8,8 +8,8 @@ import org.alloclab.api.VirtualMemory;
 import org.alloclab.tck.AllocatorContract;
 
 /**
- * The contract for {@code linear}. Its buffer is committed at creation, so it is kept below the
- * contract's exhaustion budget; running out of buffer is then the exhaustion the contract sees.
+ * The contract for {@code linear}, with a buffer small enough that the model-based runs also reach its
+ * end: running out of buffer is the exhaustion a fixed buffer has.
  */
 class LinearContractTest extends AllocatorContract {
 
