@@ -23,6 +23,7 @@ public record Metric(String name, long value, Unit unit, String description) {
         NANOSECONDS
     }
 
+    /** Checks that every component is given and the name is snake_case. */
     public Metric {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(unit, "unit");

@@ -28,6 +28,7 @@ public record ParameterSpec(String name, Kind kind, String defaultValue, String 
         CHOICE
     }
 
+    /** Checks that every component is given and that a choice has choices. */
     public ParameterSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");

@@ -8,6 +8,7 @@ package org.alloclab.api;
  */
 public record Region(long address, long bytes) {
 
+    /** Checks that the region has an address and a positive length. */
     public Region {
         if (address == 0 || bytes <= 0) {
             throw new IllegalArgumentException("a region needs an address and a positive length, was "

@@ -6,9 +6,13 @@ import java.util.regex.Pattern;
 /** Byte arithmetic and the byte-size notation used in parameters, configurations and reports. */
 public final class Sizes {
 
+    /** 1024 bytes. */
     public static final long KiB = 1L << 10;
+    /** 1024 KiB. */
     public static final long MiB = 1L << 20;
+    /** 1024 MiB. */
     public static final long GiB = 1L << 30;
+    /** 1024 GiB. */
     public static final long TiB = 1L << 40;
 
     private static final Pattern SIZE = Pattern.compile(

@@ -15,6 +15,6 @@
  * </ul>
  *
  * <p>This module has no dependency beyond the JDK, so a third party can implement a strategy against it
- * and put the jar on alloclab's class path; {@link org.alloclab.api.Strategies} finds it by name.
+ * and put the jar on alloclab's class path; {@link org.alloclab.api.Registry#strategies()} finds it by name.
  */
 package org.alloclab.api;

@@ -13,6 +13,7 @@ import java.util.Locale;
  */
 public record ContractReport(String strategy, long seed, List<PropertyResult> properties, double seconds) {
 
+    /** Copies the properties. */
     public ContractReport {
         properties = List.copyOf(properties);
     }

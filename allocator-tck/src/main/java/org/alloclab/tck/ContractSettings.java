@@ -35,6 +35,7 @@ public record ContractSettings(OptionalInt tries, OptionalLong seed, OptionalInt
     /** Configuration parameter: the runner's run id. */
     public static final String RUN = "alloclab.tck.run";
 
+    /** Copies the virtual memory names. */
     public ContractSettings {
         virtualMemories = List.copyOf(virtualMemories);
     }

@@ -28,6 +28,7 @@ public record PropertyResult(String name, Status status, int tries, long seed, d
         SKIPPED
     }
 
+    /** Copies the entries. */
     public PropertyResult {
         entries = Map.copyOf(entries);
     }
