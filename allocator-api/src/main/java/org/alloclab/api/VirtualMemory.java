@@ -64,7 +64,12 @@ public interface VirtualMemory extends AutoCloseable {
 
     /**
      * Bytes of {@code [address, address + bytes)} really resident: for OS virtual memory what the kernel
-     * reports ({@code mincore}), for the simulation the committed bytes. Page-aligned ranges only.
+     * reports ({@code mincore}), for the simulation the committed bytes. Page-aligned ranges only. A range
+     * outside every region (a region after its release, say) is asked of the memory source as it is, so
+     * a caller can see that released memory is really gone: the kernel finds nothing resident in a range
+     * nobody has mapped.
+     *
+     * @throws IllegalArgumentException when the range is not page-aligned, or covers part of a region
      */
     long residentBytes(long address, long bytes);
 

@@ -245,12 +245,7 @@ final class Session implements AutoCloseable {
             throw new ContractViolation("close", "after close() these regions are still reserved: " + vm.liveRegions());
         }
         for (Region r : vm.everReserved()) {
-            long resident;
-            try {
-                resident = raw.residentBytes(r.address(), r.bytes());
-            } catch (RuntimeException released) {
-                continue; // the range is no longer a region of the virtual memory: nothing can be resident
-            }
+            long resident = raw.residentBytes(r.address(), r.bytes());   // the kernel's word (mincore) for OS memory
             if (resident != 0) {
                 throw new ContractViolation("close", "after close() " + Sizes.format(resident) + " of " + r
                         + " are still resident");

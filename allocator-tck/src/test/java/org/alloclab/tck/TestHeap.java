@@ -177,6 +177,13 @@ public final class TestHeap implements VirtualMemory {
 
     @Override
     public synchronized long residentBytes(long address, long bytes) {
+        var below = regions.floorEntry(address);
+        var above = regions.higherEntry(address);
+        boolean outside = (below == null || below.getValue().region().end() <= address)
+                && (above == null || above.getKey() >= address + bytes);
+        if (outside && bytes > 0 && address % page == 0 && bytes % page == 0) {
+            return 0;                      // a released or never reserved range: its arena is gone
+        }
         Reserved r = range(address, bytes);
         int first = (int) ((address - r.region().address()) / page);
         return r.committed().get(first, first + (int) (bytes / page)).cardinality() * page;

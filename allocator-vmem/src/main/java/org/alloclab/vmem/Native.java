@@ -51,6 +51,9 @@ final class Native {
     static final int MADV_DONTNEED = 4;
     static final int SC_PAGESIZE = 30;
 
+    /** {@code errno} of {@code mincore} for a range that is not wholly mapped. */
+    static final int ENOMEM = 12;
+
     /** What {@code mmap} returns on failure: {@code (void *) -1}. */
     static final long MAP_FAILED = -1L;
 

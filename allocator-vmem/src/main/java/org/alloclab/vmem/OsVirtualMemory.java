@@ -7,8 +7,6 @@ import org.alloclab.api.Region;
 import org.alloclab.api.SegmentMemory;
 import org.alloclab.api.Sizes;
 import org.alloclab.api.UncommittedAccessException;
-import org.alloclab.api.VirtualMemory;
-import org.alloclab.api.VirtualMemoryStats;
 
 /**
  * The kernel's virtual memory, reached through FFM downcalls (Linux, x86-64 and aarch64).
@@ -44,7 +42,11 @@ import org.alloclab.api.VirtualMemoryStats;
  * tells why ({@code mmap of 1.0 PiB failed: ENOMEM (Cannot allocate memory)}). Misuse (a range not
  * page-aligned or not inside one region, an unknown region) throws {@link IllegalArgumentException},
  * also leaving everything unchanged. The bookkeeping — regions by address, a bit per page — lives in
- * Java ({@link Reservations}), so no question about state needs a system call.
+ * Java ({@link Reservations}), so no question about state needs a system call. The operations
+ * themselves — checks, skipping a commit or decommit with nothing to do, bookkeeping, {@code lastError}
+ * — are the templates of {@link PagedVirtualMemory}, shared with the simulation; this class supplies
+ * the calls of the table above as its hooks, a kernel refusal as a {@link PagedVirtualMemory.Refusal}
+ * carrying the {@code errno}.
  *
  * <h2>Checks</h2>
  * {@link #memory()} reaches raw process memory. Unchecked, touching an uncommitted page faults the JVM
@@ -54,12 +56,11 @@ import org.alloclab.api.VirtualMemoryStats;
  *
  * <p>Thread-safe: every operation holds one monitor, the bookkeeping's; so does each checked access.
  */
-public final class OsVirtualMemory implements VirtualMemory {
+public final class OsVirtualMemory extends PagedVirtualMemory {
 
     /** Every address of the process, for the checked view; its accesses are checked before they touch. */
     @SuppressWarnings("restricted")
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
 
     /** The system property that turns checks on for every OS virtual memory: {@code alloclab.checks}. */
     public static final String CHECKS_PROPERTY = "alloclab.checks";
@@ -70,11 +71,7 @@ public final class OsVirtualMemory implements VirtualMemory {
      */
     public static final boolean CHECKS = Boolean.getBoolean(CHECKS_PROPERTY);
 
-    private final long granularity;
     private final boolean checked;
-    private final Reservations book;
-    private final Memory memory;
-    private volatile String lastError;
 
     /** OS virtual memory with the OS page as granularity, checked when {@link #CHECKS} is on. */
     public OsVirtualMemory() {
@@ -109,10 +106,11 @@ public final class OsVirtualMemory implements VirtualMemory {
         if (problem != null) {
             throw new IllegalArgumentException("commit granularity " + granularity + ": " + problem);
         }
-        this.granularity = granularity == 0 ? Native.osPageSize() : granularity;
-        this.checked = checked || CHECKS;
-        this.book = new Reservations(this.granularity);
-        this.memory = this.checked ? new CheckedMemory(EVERYTHING, 0, book) : SegmentMemory.everything();
+        boolean check = checked || CHECKS;
+        var book = new Reservations(granularity == 0 ? Native.osPageSize() : granularity);
+        Memory memory = check ? new CheckedMemory(EVERYTHING, 0, book) : SegmentMemory.everything();
+        super(book, memory);
+        this.checked = check;
     }
 
     /**
@@ -142,197 +140,112 @@ public final class OsVirtualMemory implements VirtualMemory {
         return "os";
     }
 
-    /** The commit granularity: the OS page or the power-of-two multiple of it given at construction. */
-    @Override
-    public long pageSize() {
-        return granularity;
-    }
-
     /** Whether {@link #memory()} checks every access against the committed pages. */
     public boolean checked() {
         return checked;
     }
 
-    /**
-     * Why the last reserve, commit, decommit, release or residency query refused by the kernel failed,
-     * e.g. {@code "mmap of 1.0 PiB failed: ENOMEM (Cannot allocate memory)"}; {@code null} when none has.
-     */
-    public String lastError() {
-        return lastError;
+    /** {@code mmap(PROT_NONE, MAP_NORESERVE)} with slack for the alignment, then the slack trimmed. */
+    @Override
+    Region obtain(long size) throws Refusal {
+        long granularity = pageSize();
+        long osPage = Native.osPageSize();
+        long mapped = size + (granularity - osPage);
+        long raw = Native.mmap(mapped, Native.PROT_NONE,
+                Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE);
+        if (raw == Native.MAP_FAILED) {
+            throw kernelRefused("mmap of " + Sizes.format(mapped));
+        }
+        long start = Sizes.alignUp(raw, granularity);
+        // Trimming only gives back address space; should the kernel refuse, the slack just stays mapped.
+        if (start > raw) {
+            Native.munmap(raw, start - raw);
+        }
+        long tail = raw + mapped - (start + size);
+        if (tail > 0) {
+            Native.munmap(start + size, tail);
+        }
+        return new Region(start, size);
     }
 
-    /**
-     * Reserves address space with {@code mmap(PROT_NONE, MAP_NORESERVE)}, aligned to {@link #pageSize()}.
-     *
-     * @return the region, or {@code null} when the kernel refused (see {@link #lastError()})
-     * @throws IllegalArgumentException when {@code bytes} is not positive, or so large that the region
-     *                                  would have more than {@link Integer#MAX_VALUE} pages
-     * @throws IllegalStateException    when this virtual memory is closed
-     */
+    /** {@code munmap}; the committed pages go with the mapping. */
     @Override
-    public Region reserve(long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            long size = book.roundReservation(bytes);
-            long osPage = Native.osPageSize();
-            long mapped = size + (granularity - osPage);
-            long raw = Native.mmap(mapped, Native.PROT_NONE,
-                    Native.MAP_PRIVATE | Native.MAP_ANONYMOUS | Native.MAP_NORESERVE);
-            if (raw == Native.MAP_FAILED) {
-                lastError = "mmap of " + Sizes.format(mapped) + " failed: " + Native.describe(Native.errno());
-                book.reserveFailed();
-                return null;
-            }
-            long start = Sizes.alignUp(raw, granularity);
-            // Trimming only gives back address space; should the kernel refuse, the slack just stays mapped.
-            if (start > raw) {
-                Native.munmap(raw, start - raw);
-            }
-            long tail = raw + mapped - (start + size);
-            if (tail > 0) {
-                Native.munmap(start + size, tail);
-            }
-            Region region = new Region(start, size);
-            book.reserved(region);
-            return region;
+    void giveBack(Reservations.Reserved r) throws Refusal {
+        unmap(r.region);
+    }
+
+    /** {@code munmap}, as for a release. */
+    @Override
+    void abandon(Region region) throws Refusal {
+        unmap(region);
+    }
+
+    private static void unmap(Region region) throws Refusal {
+        if (Native.munmap(region.address(), region.bytes()) != 0) {
+            throw kernelRefused("munmap of " + region);
+        }
+    }
+
+    /** {@code mprotect(PROT_READ|PROT_WRITE)}; the kernel backs each page, with zeroes, on its first touch. */
+    @Override
+    void makeAccessible(Reservations.Reserved r, long address, long bytes, long fresh) throws Refusal {
+        if (Native.mprotect(address, bytes, Native.PROT_READ | Native.PROT_WRITE) != 0) {
+            throw kernelRefused("mprotect(PROT_READ|PROT_WRITE) of " + range(address, bytes));
+        }
+    }
+
+    /** {@code madvise(MADV_DONTNEED)}, then {@code mprotect(PROT_NONE)}. */
+    @Override
+    void makeInaccessible(Reservations.Reserved r, long address, long bytes) throws Refusal {
+        if (Native.madvise(address, bytes, Native.MADV_DONTNEED) != 0) {
+            throw kernelRefused("madvise(MADV_DONTNEED) of " + range(address, bytes));
+        }
+        if (Native.mprotect(address, bytes, Native.PROT_NONE) != 0) {
+            throw kernelRefused("mprotect(PROT_NONE) of " + range(address, bytes));
         }
     }
 
     /**
-     * Releases {@code region} with {@code munmap}; its committed pages go with it.
-     *
-     * @throws IllegalArgumentException when {@code region} is not reserved here
-     * @throws IllegalStateException    when the kernel refuses, which means the process is broken
+     * {@code mincore}'s resident OS pages times the OS page size: a committed page that was never
+     * touched is not resident.
      */
     @Override
-    public void release(Region region) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRegion(region);
-            if (Native.munmap(region.address(), region.bytes()) != 0) {
-                throw refused("munmap of " + region);
-            }
-            book.released(r);
+    long resident(Reservations.Reserved r, long address, long bytes) throws Refusal {
+        long pages = Native.residentPages(address, bytes);
+        if (pages < 0) {
+            throw kernelRefused("mincore of " + range(address, bytes));
         }
+        return pages * Native.osPageSize();
     }
 
     /**
-     * Commits the pages of the range with {@code mprotect(PROT_READ|PROT_WRITE)}. A range already wholly
-     * committed makes no call and counts nothing.
-     *
-     * @return whether the range is committed; {@code false} when the kernel refused (see
-     *         {@link #lastError()}), and then nothing changed
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
-     * @throws IllegalStateException    when this virtual memory is closed
+     * {@code mincore} of a range outside every region, e.g. one just released: a range that is not
+     * mapped at all has no resident page ({@code ENOMEM}), and a mapped one counts as the kernel says.
      */
     @Override
-    public boolean commit(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRange("commit", address, bytes);
-            if (book.uncommittedBytes(r, address, bytes) == 0) {
-                return true;
+    long residentUnreserved(long address, long bytes) throws Refusal {
+        long pages = Native.residentPages(address, bytes);
+        if (pages < 0) {
+            if (Native.errno() == Native.ENOMEM) {
+                return 0;
             }
-            if (Native.mprotect(address, bytes, Native.PROT_READ | Native.PROT_WRITE) != 0) {
-                lastError = "mprotect(PROT_READ|PROT_WRITE) of [" + Sizes.hex(address) + ", "
-                        + Sizes.hex(address + bytes) + ") failed: " + Native.describe(Native.errno());
-                book.commitFailed();
-                return false;
-            }
-            book.committed(r, address, bytes);
-            return true;
+            throw kernelRefused("mincore of " + range(address, bytes));
         }
-    }
-
-    /**
-     * Decommits the pages of the range: {@code madvise(MADV_DONTNEED)}, then {@code mprotect(PROT_NONE)}.
-     * A range with no committed page makes no call and counts nothing.
-     *
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
-     * @throws IllegalStateException    when this virtual memory is closed, or the kernel refuses
-     */
-    @Override
-    public void decommit(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRange("decommit", address, bytes);
-            if (book.committedBytes(r, address, bytes) == 0) {
-                return;
-            }
-            String range = "[" + Sizes.hex(address) + ", " + Sizes.hex(address + bytes) + ")";
-            if (Native.madvise(address, bytes, Native.MADV_DONTNEED) != 0) {
-                throw refused("madvise(MADV_DONTNEED) of " + range);
-            }
-            if (Native.mprotect(address, bytes, Native.PROT_NONE) != 0) {
-                throw refused("mprotect(PROT_NONE) of " + range);
-            }
-            book.decommitted(r, address, bytes);
-        }
-    }
-
-    /** Whether every byte of the range is committed, by the bookkeeping. Any range may be asked. */
-    @Override
-    public boolean isCommitted(long address, long bytes) {
-        CheckedMemory.requireLength(bytes);
-        return book.committedPrefix(address, bytes) == bytes;
-    }
-
-    /**
-     * The resident bytes of the range by the kernel: {@code mincore}'s resident OS pages times the OS
-     * page size. A committed page that was never touched is not resident.
-     *
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
-     * @throws IllegalStateException    when the kernel refuses
-     */
-    @Override
-    public long residentBytes(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            book.requireRange("residentBytes", address, bytes);
-            long pages = Native.residentPages(address, bytes);
-            if (pages < 0) {
-                throw refused("mincore of [" + Sizes.hex(address) + ", " + Sizes.hex(address + bytes) + ")");
-            }
-            return pages * Native.osPageSize();
-        }
-    }
-
-    /** Raw process memory, checked when {@link #checked()}. */
-    @Override
-    public Memory memory() {
-        return memory;
-    }
-
-    /** The counters now. */
-    @Override
-    public VirtualMemoryStats stats() {
-        return book.stats();
-    }
-
-    /** Unmaps every region still reserved. Idempotent; afterwards every operation but this fails. */
-    @Override
-    public void close() {
-        synchronized (book) {
-            if (book.isClosed()) {
-                return;
-            }
-            for (Reservations.Reserved r : book.all()) {
-                if (Native.munmap(r.region.address(), r.region.bytes()) != 0) {
-                    lastError = "munmap of " + r.region + " failed: " + Native.describe(Native.errno());
-                }
-            }
-            book.closeAll();
-        }
+        return pages * Native.osPageSize();
     }
 
     /** A summary for logs: kind, page, checks and counters. */
     @Override
     public String toString() {
-        return "OsVirtualMemory[page " + Sizes.format(granularity) + (checked ? ", checked" : "") + ", " + stats() + "]";
+        return "OsVirtualMemory[page " + Sizes.format(pageSize()) + (checked ? ", checked" : "") + ", " + stats() + "]";
     }
 
-    private IllegalStateException refused(String call) {
-        lastError = call + " failed: " + Native.describe(Native.errno());
-        return new IllegalStateException(lastError);
+    /** The refusal of {@code call} by the kernel, with this thread's {@code errno} in words. */
+    private static Refusal kernelRefused(String call) {
+        return new Refusal(call + " failed: " + Native.describe(Native.errno()));
+    }
+
+    private static String range(long address, long bytes) {
+        return "[" + Sizes.hex(address) + ", " + Sizes.hex(address + bytes) + ")";
     }
 }

@@ -13,8 +13,8 @@ import org.alloclab.api.VirtualMemoryStats;
 /**
  * The Java side of a virtual memory, shared by the OS and the simulated one: which regions are
  * reserved, which of their pages are committed, and the counters of {@link VirtualMemoryStats}. It
- * makes no call to any memory source; the virtual memories ask it whether a call is legal, make the
- * call, then tell it what happened.
+ * makes no call to any memory source; the virtual memories ({@link PagedVirtualMemory}'s templates)
+ * ask it whether a call is legal, make the call, then tell it what happened.
  *
  * <h2>Layout</h2>
  * <pre>
@@ -139,6 +139,16 @@ final class Reservations {
      * @param what the operation, for the message ("commit")
      * @throws IllegalArgumentException when the range is empty, not page-aligned or not inside one region
      */
+    /** Whether any reserved region shares a byte with {@code [address, address + bytes)}. */
+    synchronized boolean overlapsAny(long address, long bytes) {
+        Map.Entry<Long, Reserved> below = regions.floorEntry(address);
+        if (below != null && below.getValue().region.end() > address) {
+            return true;
+        }
+        Map.Entry<Long, Reserved> above = regions.higherEntry(address);
+        return above != null && above.getKey() < address + bytes;
+    }
+
     synchronized Reserved requireRange(String what, long address, long bytes) {
         if (bytes <= 0) {
             throw new IllegalArgumentException(what + " of " + bytes + " bytes at " + Sizes.hex(address)

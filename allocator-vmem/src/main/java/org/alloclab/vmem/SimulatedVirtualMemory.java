@@ -9,7 +9,6 @@ import org.alloclab.api.Region;
 import org.alloclab.api.Sizes;
 import org.alloclab.api.UncommittedAccessException;
 import org.alloclab.api.VirtualMemory;
-import org.alloclab.api.VirtualMemoryStats;
 
 /**
  * A deterministic virtual memory for tests and studies: a fixed address space, a physical budget,
@@ -43,11 +42,15 @@ import org.alloclab.api.VirtualMemoryStats;
  * newly committed reads zero, as {@link VirtualMemory#commit} promises, without any work at commit.
  *
  * <p>{@link #residentBytes} is the committed bytes of the range: in this model every committed page is
- * physical memory. The bookkeeping and counters are the OS virtual memory's ({@link Reservations}).
+ * physical memory. The bookkeeping and counters are the OS virtual memory's ({@link Reservations}), and
+ * so are the operations: the templates of {@link PagedVirtualMemory} check, skip what has nothing to
+ * do, keep the books and {@code lastError}; this class supplies the model above as their hooks — first
+ * fit and free ranges for reserve and release, fault injection and the budget as the
+ * {@link PagedVirtualMemory.Refusal}s of reserve and commit, zeroing for decommit and release.
  *
  * <p>Thread-safe: every operation and every access holds one monitor, the bookkeeping's.
  */
-public final class SimulatedVirtualMemory implements VirtualMemory {
+public final class SimulatedVirtualMemory extends PagedVirtualMemory {
 
     /** Where the simulated address space begins: {@code 0x1000_0000_0000}. */
     public static final long BASE_ADDRESS = 0x1000_0000_0000L;
@@ -67,11 +70,8 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
     /** The default address space: 64 GiB. */
     public static final long DEFAULT_ADDRESS_SPACE = 64 * Sizes.GiB;
 
-    private final long pageSize;
     private final long budget;
     private final long addressSpace;
-    private final Reservations book;
-    private final CheckedMemory memory;
 
     /** The backing mapping; offset {@code a - BASE_ADDRESS} holds simulated address {@code a}. */
     private final MemorySegment backing;
@@ -85,7 +85,6 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
     private long failingReserve;
     /** The commit attempt that fails, counted from creation; 0 for none. */
     private long failingCommit;
-    private volatile String lastError;
 
     /** The defaults: 4 KiB pages, a 1 GiB budget, 64 GiB of address space, no injected failure. */
     public SimulatedVirtualMemory() {
@@ -124,7 +123,6 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
         requireValid("address space", addressSpace, addressSpaceProblem(addressSpace, pageSize));
         requireValid("failReserveAt", failReserveAt, failReserveAt < 0 ? "cannot be negative" : null);
         requireValid("failCommitAt", failCommitAt, failCommitAt < 0 ? "cannot be negative" : null);
-        this.pageSize = pageSize;
         this.budget = budget;
         this.addressSpace = addressSpace;
         this.failingReserve = failReserveAt;
@@ -135,10 +133,11 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
             throw new IllegalStateException("cannot back a simulated address space of " + Sizes.format(addressSpace)
                     + ": mmap failed: " + Native.describe(Native.errno()));
         }
-        this.backing = MemorySegment.ofAddress(address).reinterpret(addressSpace);
+        MemorySegment backing = MemorySegment.ofAddress(address).reinterpret(addressSpace);
+        this.backing = backing;
+        var book = new Reservations(pageSize);
+        super(book, new CheckedMemory(backing, BASE_ADDRESS, book));
         this.free.put(0L, addressSpace);
-        this.book = new Reservations(pageSize);
-        this.memory = new CheckedMemory(backing, BASE_ADDRESS, book);
     }
 
     /** Why {@code pageSize} cannot be a simulated page, or {@code null} when it can. */
@@ -168,12 +167,6 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
     @Override
     public String kind() {
         return "simulated";
-    }
-
-    /** The simulated page, as given at construction. */
-    @Override
-    public long pageSize() {
-        return pageSize;
     }
 
     /** The physical budget: the most bytes committed at once. */
@@ -219,72 +212,38 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
     }
 
     /**
-     * Why the last reserve or commit failed, e.g. {@code "commit of 8 KiB at 0x100000000000 failed: the
-     * budget of 16 KiB is exhausted (12 KiB committed)"}; {@code null} when none has.
-     */
-    public String lastError() {
-        return lastError;
-    }
-
-    /**
-     * Reserves the lowest free range of the address space that fits.
-     *
-     * @return the region, or {@code null} when the address space has no free range that large or the
-     *         failure was injected (see {@link #lastError()})
-     * @throws IllegalArgumentException when {@code bytes} is not positive or too large to track
-     * @throws IllegalStateException    when this virtual memory is closed
+     * The lowest free range of the address space that fits, unless this is the reserve call whose
+     * failure was injected.
      */
     @Override
-    public Region reserve(long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            long size = book.roundReservation(bytes);
-            reserveAttempts++;
-            if (reserveAttempts == failingReserve) {
-                failingReserve = 0;
-                return reserveFailed("reserve of " + Sizes.format(size) + " failed: injected failure of reserve call "
-                        + reserveAttempts);
-            }
-            for (Map.Entry<Long, Long> range : free.entrySet()) {
-                long offset = range.getKey();
-                long length = range.getValue();
-                if (length >= size) {
-                    free.remove(offset);
-                    if (length > size) {
-                        free.put(offset + size, length - size);
-                    }
-                    Region region = new Region(BASE_ADDRESS + offset, size);
-                    book.reserved(region);
-                    return region;
+    Region obtain(long size) throws Refusal {
+        reserveAttempts++;
+        if (reserveAttempts == failingReserve) {
+            failingReserve = 0;
+            throw new Refusal("reserve of " + Sizes.format(size) + " failed: injected failure of reserve call "
+                    + reserveAttempts);
+        }
+        for (Map.Entry<Long, Long> range : free.entrySet()) {
+            long offset = range.getKey();
+            long length = range.getValue();
+            if (length >= size) {
+                free.remove(offset);
+                if (length > size) {
+                    free.put(offset + size, length - size);
                 }
+                return new Region(BASE_ADDRESS + offset, size);
             }
-            long largest = free.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            return reserveFailed("reserve of " + Sizes.format(size) + " failed: the address space of "
-                    + Sizes.format(addressSpace) + " has no free range that large (largest " + Sizes.format(largest) + ")");
         }
+        long largest = free.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        throw new Refusal("reserve of " + Sizes.format(size) + " failed: the address space of "
+                + Sizes.format(addressSpace) + " has no free range that large (largest " + Sizes.format(largest) + ")");
     }
 
-    private Region reserveFailed(String why) {
-        lastError = why;
-        book.reserveFailed();
-        return null;
-    }
-
-    /**
-     * Releases {@code region}: its committed pages are zeroed and its addresses become free again.
-     *
-     * @throws IllegalArgumentException when {@code region} is not reserved here
-     * @throws IllegalStateException    when this virtual memory is closed
-     */
+    /** Zeroes the committed pages of the region and makes its addresses free again. */
     @Override
-    public void release(Region region) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRegion(region);
-            book.forEachCommittedRun(r, region.address(), region.bytes(), this::zero);
-            book.released(r);
-            freeRange(region.address() - BASE_ADDRESS, region.bytes());
-        }
+    void giveBack(Reservations.Reserved r) {
+        book.forEachCommittedRun(r, r.region.address(), r.region.bytes(), this::zero);
+        freeRange(r.region.address() - BASE_ADDRESS, r.region.bytes());
     }
 
     /** Adds {@code [offset, offset + bytes)} to the free ranges, merged with its neighbours. */
@@ -306,62 +265,29 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
     }
 
     /**
-     * Commits the pages of the range, unless that would take the committed bytes past the budget or the
-     * failure is injected. A range already wholly committed returns {@code true} and counts nothing.
-     *
-     * @return whether the range is committed; on {@code false} nothing changed (see {@link #lastError()})
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
-     * @throws IllegalStateException    when this virtual memory is closed
+     * Nothing to do — the backing of uncommitted pages is already zero — unless this is the commit call
+     * whose failure was injected, or the {@code fresh} bytes would take the committed bytes past the
+     * budget. Only commits that reach here (at least one page to commit) count as calls.
      */
     @Override
-    public boolean commit(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRange("commit", address, bytes);
-            long fresh = book.uncommittedBytes(r, address, bytes);
-            if (fresh == 0) {
-                return true;
-            }
-            commitAttempts++;
-            String what = "commit of " + Sizes.format(bytes) + " at " + Sizes.hex(address) + " failed: ";
-            if (commitAttempts == failingCommit) {
-                failingCommit = 0;
-                return commitFailed(what + "injected failure of commit call " + commitAttempts);
-            }
-            long committed = book.committedBytes();
-            if (fresh > budget - committed) {
-                return commitFailed(what + "the budget of " + Sizes.format(budget) + " is exhausted ("
-                        + Sizes.format(committed) + " committed, " + Sizes.format(fresh) + " more asked)");
-            }
-            book.committed(r, address, bytes); // the backing of uncommitted pages is already zero
-            return true;
+    void makeAccessible(Reservations.Reserved r, long address, long bytes, long fresh) throws Refusal {
+        commitAttempts++;
+        String what = "commit of " + Sizes.format(bytes) + " at " + Sizes.hex(address) + " failed: ";
+        if (commitAttempts == failingCommit) {
+            failingCommit = 0;
+            throw new Refusal(what + "injected failure of commit call " + commitAttempts);
+        }
+        long committed = book.committedBytes();
+        if (fresh > budget - committed) {
+            throw new Refusal(what + "the budget of " + Sizes.format(budget) + " is exhausted ("
+                    + Sizes.format(committed) + " committed, " + Sizes.format(fresh) + " more asked)");
         }
     }
 
-    private boolean commitFailed(String why) {
-        lastError = why;
-        book.commitFailed();
-        return false;
-    }
-
-    /**
-     * Decommits the pages of the range; their bytes become zero. A range with no committed page counts
-     * nothing.
-     *
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
-     * @throws IllegalStateException    when this virtual memory is closed
-     */
+    /** Zeroes the committed pages of the range, so that they read zero when committed again. */
     @Override
-    public void decommit(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            Reservations.Reserved r = book.requireRange("decommit", address, bytes);
-            if (book.committedBytes(r, address, bytes) == 0) {
-                return;
-            }
-            book.forEachCommittedRun(r, address, bytes, this::zero);
-            book.decommitted(r, address, bytes);
-        }
+    void makeInaccessible(Reservations.Reserved r, long address, long bytes) {
+        book.forEachCommittedRun(r, address, bytes, this::zero);
     }
 
     /**
@@ -383,60 +309,34 @@ public final class SimulatedVirtualMemory implements VirtualMemory {
         }
     }
 
-    /** Whether every byte of the range is committed. Any range may be asked. */
+    /** The committed bytes of the range: in the simulation every committed page is resident. */
     @Override
-    public boolean isCommitted(long address, long bytes) {
-        CheckedMemory.requireLength(bytes);
-        return book.committedPrefix(address, bytes) == bytes;
+    long resident(Reservations.Reserved r, long address, long bytes) {
+        return book.committedBytes(r, address, bytes);
+    }
+
+    /** Nothing outside the regions is committed in a simulation. */
+    @Override
+    long residentUnreserved(long address, long bytes) {
+        return 0;
     }
 
     /**
-     * The committed bytes of the range: in the simulation every committed page is resident.
-     *
-     * @throws IllegalArgumentException when the range is not page-aligned or not inside one region
+     * Unmaps the backing, once every region is forgotten (they need no zeroing: the backing goes as a
+     * whole). Afterwards every access throws {@link UncommittedAccessException}.
      */
     @Override
-    public long residentBytes(long address, long bytes) {
-        synchronized (book) {
-            book.requireOpen(kind());
-            return book.committedBytes(book.requireRange("residentBytes", address, bytes), address, bytes);
-        }
-    }
-
-    /** The always-checked view of the simulated memory. */
-    @Override
-    public Memory memory() {
-        return memory;
-    }
-
-    /** The counters now. */
-    @Override
-    public VirtualMemoryStats stats() {
-        return book.stats();
-    }
-
-    /**
-     * Releases every region and unmaps the backing. Idempotent; afterwards every operation but this
-     * fails, and every access throws {@link UncommittedAccessException}.
-     */
-    @Override
-    public void close() {
-        synchronized (book) {
-            if (book.isClosed()) {
-                return;
-            }
-            book.closeAll();
-            free.clear();
-            if (Native.munmap(backing.address(), addressSpace) != 0) {
-                lastError = "munmap of the backing failed: " + Native.describe(Native.errno());
-            }
+    void shutDown() throws Refusal {
+        free.clear();
+        if (Native.munmap(backing.address(), addressSpace) != 0) {
+            throw new Refusal("munmap of the backing failed: " + Native.describe(Native.errno()));
         }
     }
 
     /** A summary for logs: page, budget, address space and counters. */
     @Override
     public String toString() {
-        return "SimulatedVirtualMemory[page " + Sizes.format(pageSize) + ", budget " + Sizes.format(budget)
+        return "SimulatedVirtualMemory[page " + Sizes.format(pageSize()) + ", budget " + Sizes.format(budget)
                 + ", address space " + Sizes.format(addressSpace) + ", " + stats() + "]";
     }
 }

@@ -11,6 +11,8 @@
  * </ul>
  *
  * Both keep their bookkeeping — regions by address, a bit per committed page, the counters — in one
- * package-private class, so that they answer every question about state the same way.
+ * package-private class, so that they answer every question about state the same way, and share one
+ * package-private base class whose template methods make every operation (checks, bookkeeping, failure
+ * handling) the same way, calling the two classes only for what their memory source does.
  */
 package org.alloclab.vmem;

@@ -214,6 +214,18 @@ abstract class VirtualMemoryContract {
     }
 
     @Test
+    void releasedMemoryIsNoLongerResidentAndAStraddlingRangeIsRefused() {
+        Region region = vm.reserve(4 * page);
+        vm.commit(region.address(), 2 * page);
+        vm.memory().fill(region.address(), 2 * page, (byte) 1);
+        assertThat(vm.residentBytes(region.address(), region.bytes())).isEqualTo(2 * page);
+        assertThatThrownBy(() -> vm.residentBytes(region.address() - page, 2 * page))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not inside one reserved region");
+        vm.release(region);
+        assertThat(vm.residentBytes(region.address(), region.bytes())).as("after release").isZero();
+    }
+
+    @Test
     void aRegionCannotBeReleasedTwice() {
         Region region = vm.reserve(page);
         vm.release(region);
