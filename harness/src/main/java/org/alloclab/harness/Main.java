@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
         System.exit(execute(System.out, System.err, args));
     }

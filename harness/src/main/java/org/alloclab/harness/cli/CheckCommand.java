@@ -42,6 +42,7 @@ public final class CheckCommand implements Callable<Integer> {
     private final Registry<AllocatorProvider> strategies;
     private final PrintStream out;
 
+    /** The command over these strategies, printing to {@code out}. */
     @Inject
     public CheckCommand(Registry<AllocatorProvider> strategies, PrintStream out) {
         this.strategies = strategies;

@@ -22,6 +22,7 @@ public final class ListCommand implements Runnable {
     private final Registry<WorkloadProvider> workloads;
     private final PrintStream out;
 
+    /** The command over these registries, printing to {@code out}. */
     @Inject
     public ListCommand(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
                        Registry<WorkloadProvider> workloads, PrintStream out) {

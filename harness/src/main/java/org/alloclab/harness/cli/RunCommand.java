@@ -39,6 +39,7 @@ public final class RunCommand implements Callable<Integer> {
     private final PrintStream console;
     private final List<String> arguments;
 
+    /** The command; experiments get a child injector of {@code injector}. */
     @Inject
     public RunCommand(ExperimentLoader loader, Injector injector, PrintStream console,
                       @Named("arguments") List<String> arguments) {
@@ -66,6 +67,8 @@ public final class RunCommand implements Callable<Integer> {
         console.println();
         console.print(SummaryTable.render(results));
         console.println();
+        console.printf("Latencies include the timer's own cost, about %s ns per operation on this machine.%n",
+                runner.environment().get("timer_overhead_ns"));
         console.println("Results: " + runner.resultsFile());
         int expected = experiment.strategies().size() * experiment.workloads().size() * experiment.virtualMemories().size();
         if (results.size() < expected) {

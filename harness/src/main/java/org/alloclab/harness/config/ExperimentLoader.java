@@ -41,6 +41,7 @@ public final class ExperimentLoader {
     private final Registry<VirtualMemoryProvider> virtualMemories;
     private final Registry<WorkloadProvider> workloads;
 
+    /** A loader that resolves names against these registries. */
     @Inject
     public ExperimentLoader(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
                             Registry<WorkloadProvider> workloads) {

@@ -23,7 +23,24 @@ public final class Environment {
         env.put("cpu_model", cpuModel());
         env.put("cpu_count", Runtime.getRuntime().availableProcessors());
         env.put("git_commit", gitCommit());
+        env.put("timer_overhead_ns", timerOverhead());
         return env;
+    }
+
+    /**
+     * The median cost of one {@code System.nanoTime()} pair, as the replayer times each operation: every
+     * latency in the results includes it once.
+     */
+    static long timerOverhead() {
+        long[] samples = new long[20_001];
+        for (int round = 0; round < 3; round++) {            // the first rounds warm the loop up
+            for (int i = 0; i < samples.length; i++) {
+                long t0 = System.nanoTime();
+                samples[i] = System.nanoTime() - t0;
+            }
+        }
+        java.util.Arrays.sort(samples);
+        return samples[samples.length / 2];
     }
 
     private static String cpuModel() {

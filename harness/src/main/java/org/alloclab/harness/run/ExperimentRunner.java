@@ -26,7 +26,9 @@ public final class ExperimentRunner {
     private final Path folder;
     private final List<String> command;
     private final PrintStream out;
+    private Map<String, Object> environment = Map.of();
 
+    /** A runner of {@code experiment} writing into {@code folder}; {@code command} is recorded in the results. */
     @Inject
     public ExperimentRunner(Experiment experiment, @Named("output") Path folder, @Named("command") List<String> command,
                             PrintStream out) {
@@ -45,7 +47,8 @@ public final class ExperimentRunner {
         header.put("configuration_source", experiment.source());
         header.put("seed", experiment.seed());
         header.put("warmup_runs", experiment.warmupRuns());
-        header.put("environment", Environment.describe());
+        environment = Environment.describe();
+        header.put("environment", environment);
         header.put("configuration", experiment.rendered());
         var writer = new ResultsWriter(folder, header);
         writer.write();
@@ -87,6 +90,11 @@ public final class ExperimentRunner {
              Allocator allocator = strategy.provider().create(strategy.parameters(), vm)) {
             return replayer.replay(strategy.label(), strategy.parameters().asMap(), ops, allocator, vm);
         }
+    }
+
+    /** The machine and build of the last {@link #run()}, as written into results.json. */
+    public Map<String, Object> environment() {
+        return environment;
     }
 
     /** The results file. */
