@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
@@ -480,50 +482,40 @@ public abstract class AllocatorContract {
         long budget = atCreation + exhaustionBudget();
         Subject subject = base.withVmParameters(Map.of("budget", Long.toString(budget)));
         int tries = Math.max(2, tries() / 25);
-        int ran = 0;
-        for (long trySeed : trySeeds(tries)) {
-            ran++;
-            Session s = null;
+        eachTry(p, tries, 40, tryNumber -> subject, trySubject -> {
             try {
-                try {
-                    s = Session.open(subject);
-                } catch (ContractViolation v) {
-                    throw new ContractViolation(v.check(), v.getMessage().substring(v.check().length() + 2)
-                            + " (under a budget of "
-                            + Sizes.format(budget) + "; override exhaustionBudget() if the strategy needs more at"
-                            + " creation)", v.getCause());
-                }
-                frameIfNeeded(s);
-                var generator = new ModelRun.Generator(subject, new SplittableRandom(trySeed), 0);
-                long requested = 0;
-                int steps = 0;
-                boolean refused = false;
-                while (!refused && requested <= 4 * budget + maxSize()) {
-                    long size = generator.size(s);
-                    long address = s.allocate(size, generator.alignment(s));
-                    requested += size;
-                    refused = address == 0;
-                    if (++steps < 32 || Integer.bitCount(steps) == 1 || refused) {   // then at powers of two: a big buffer stays quick
-                        s.checkAll();
-                    }
-                }
-                if (!refused) {
-                    throw new ContractViolation("exhaustion", "allocate never returned 0 although "
-                            + Sizes.format(requested) + " were requested under a budget of " + Sizes.format(budget));
-                }
-                s.note("-- exhausted after " + steps + " allocations, " + Sizes.format(requested) + " requested --");
-                stillUsable(s, "after exhaustion");
-                s.closeAndCheck();
-            } catch (AssertionError | RuntimeException e) {
-                rethrowAbort(e);
-                p.fail(ran, tries, trySeed, e, s == null ? "" : numbered(s.transcript(), 40));
-            } finally {
-                if (s != null) {
-                    s.close();
+                return Session.open(trySubject);
+            } catch (ContractViolation v) {
+                throw new ContractViolation(v.check(), v.getMessage().substring(v.check().length() + 2)
+                        + " (under a budget of "
+                        + Sizes.format(budget) + "; override exhaustionBudget() if the strategy needs more at"
+                        + " creation)", v.getCause());
+            }
+        }, (s, tryNumber, trySeed) -> {
+            frameIfNeeded(s);
+            var generator = new ModelRun.Generator(subject, new SplittableRandom(trySeed), 0);
+            long requested = 0;
+            int steps = 0;
+            boolean refused = false;
+            while (!refused && requested <= 4 * budget + maxSize()) {
+                long size = generator.size(s);
+                long address = s.allocate(size, generator.alignment(s));
+                requested += size;
+                refused = address == 0;
+                if (++steps < 32 || Integer.bitCount(steps) == 1 || refused) {   // then at powers of two: a big buffer stays quick
+                    s.checkAll();
                 }
             }
-        }
-        p.pass(ran, null);
+            if (!refused) {
+                throw new ContractViolation("exhaustion", "allocate never returned 0 although "
+                        + Sizes.format(requested) + " were requested under a budget of " + Sizes.format(budget));
+            }
+            s.note("-- exhausted after " + steps + " allocations, " + Sizes.format(requested) + " requested --");
+            stillUsable(s, "after exhaustion");
+            s.closeAndCheck();
+            return 0;
+        });
+        p.pass(tries, null);
     }
 
     /** When the Nth commit fails, allocate returns 0, never throws, and later requests succeed again. */
@@ -540,49 +532,36 @@ public abstract class AllocatorContract {
             commitsAtCreation = probe.raw.stats().commitCalls() + probe.raw.stats().failedCommits();
         }
         int tries = Math.max(3, tries() / 25);
-        int ran = 0;
-        int injected = 0;
-        for (long trySeed : trySeeds(tries)) {
-            ran++;
-            long failAt = commitsAtCreation + ran;
-            Subject subject = base.withVmParameters(Map.of("fail-commit-at", Long.toString(failAt)));
-            Session s = null;
-            try {
-                s = Session.open(subject);
-                s.note("-- commit number " + failAt + " fails --");
-                frameIfNeeded(s);
-                var generator = new ModelRun.Generator(subject, new SplittableRandom(trySeed), 0);
-                int afterFailure = -1;
-                boolean satisfiedAfter = false;
-                for (int i = 0; i < 400 && (afterFailure < 0 || afterFailure < 32) && !satisfiedAfter; i++) {
-                    long address = s.allocate(generator.size(s), generator.alignment(s));
-                    if (afterFailure >= 0) {
-                        afterFailure++;
-                        satisfiedAfter = address != 0;
-                    } else if (s.raw.stats().failedCommits() > 0) {
-                        afterFailure = 0;
-                        injected++;
-                    }
-                    if (i < 32 || i % 16 == 0 || afterFailure >= 0) {
-                        s.checkAll();
-                    }
+        // try n makes commit number commitsAtCreation + n fail; a try counts when that commit did fail
+        IntFunction<Subject> failingCommit = tryNumber -> base.withVmParameters(
+                Map.of("fail-commit-at", Long.toString(commitsAtCreation + tryNumber)));
+        int injected = eachTry(p, tries, 40, failingCommit, Session::open, (s, tryNumber, trySeed) -> {
+            s.note("-- commit number " + (commitsAtCreation + tryNumber) + " fails --");
+            frameIfNeeded(s);
+            var generator = new ModelRun.Generator(s.subject, new SplittableRandom(trySeed), 0);
+            int afterFailure = -1;
+            boolean satisfiedAfter = false;
+            for (int i = 0; i < 400 && (afterFailure < 0 || afterFailure < 32) && !satisfiedAfter; i++) {
+                long address = s.allocate(generator.size(s), generator.alignment(s));
+                if (afterFailure >= 0) {
+                    afterFailure++;
+                    satisfiedAfter = address != 0;
+                } else if (s.raw.stats().failedCommits() > 0) {
+                    afterFailure = 0;
                 }
-                if (afterFailure >= 0 && !satisfiedAfter) {
-                    throw new ContractViolation("exhaustion", "after the one injected commit failure the allocator"
-                            + " satisfied none of the next " + afterFailure + " requests");
-                }
-                stillUsable(s, "after an injected commit failure");
-                s.closeAndCheck();
-            } catch (AssertionError | RuntimeException e) {
-                rethrowAbort(e);
-                p.fail(ran, tries, trySeed, e, s == null ? "" : numbered(s.transcript(), 40));
-            } finally {
-                if (s != null) {
-                    s.close();
+                if (i < 32 || i % 16 == 0 || afterFailure >= 0) {
+                    s.checkAll();
                 }
             }
-        }
-        p.pass(ran, injected == 0 ? "no commit failed: the strategy commits nothing after creation" : null);
+            if (afterFailure >= 0 && !satisfiedAfter) {
+                throw new ContractViolation("exhaustion", "after the one injected commit failure the allocator"
+                        + " satisfied none of the next " + afterFailure + " requests");
+            }
+            stillUsable(s, "after an injected commit failure");
+            s.closeAndCheck();
+            return afterFailure >= 0 ? 1 : 0;
+        });
+        p.pass(tries, injected == 0 ? "no commit failed: the strategy commits nothing after creation" : null);
     }
 
     // ---- plumbing -------------------------------------------------------------------------------
@@ -641,6 +620,53 @@ public abstract class AllocatorContract {
         return out;
     }
 
+    /** What one try of a property does with its session. */
+    @FunctionalInterface
+    private interface TryBody {
+        /**
+         * @param tryNumber the try, counted from 1
+         * @param trySeed   the try's seed
+         * @return what this try adds to the count {@link #eachTry} returns (0 when the property counts nothing)
+         */
+        int run(Session session, int tryNumber, long trySeed);
+    }
+
+    /**
+     * The tries of a property that runs each try on a session of its own: for each of
+     * {@link #trySeeds trySeeds(tries)}, in order, takes the try's subject from {@code subjectOfTry} (try
+     * numbers count from 1), opens a session on it with {@code open}, runs {@code body} on that session and
+     * closes it, whatever happened. An aborted assumption (in {@code open} or {@code body}) aborts the
+     * property; any other {@link AssertionError} or {@link RuntimeException} from {@code open} or
+     * {@code body} fails it at that try, with the last {@code transcriptLines} lines of the session's
+     * transcript as sample (none when opening failed); what {@code subjectOfTry} throws propagates as it
+     * is. Reporting the pass is left to the caller: when this
+     * returns, all {@code tries} tries passed.
+     *
+     * @return the sum of what the bodies returned
+     */
+    private int eachTry(Property p, int tries, int transcriptLines, IntFunction<Subject> subjectOfTry,
+                        Function<Subject, Session> open, TryBody body) {
+        int ran = 0;
+        int counted = 0;
+        for (long trySeed : trySeeds(tries)) {
+            ran++;
+            Subject subject = subjectOfTry.apply(ran);
+            Session s = null;
+            try {
+                s = open.apply(subject);
+                counted += body.run(s, ran, trySeed);
+            } catch (AssertionError | RuntimeException e) {
+                rethrowAbort(e);
+                p.fail(ran, tries, trySeed, e, s == null ? "" : numbered(s.transcript(), transcriptLines));
+            } finally {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+        return counted;
+    }
+
     private interface HeapCheck {
         /** @return whether the allocator is still open, to be checked for usability and closed */
         boolean run(Session session);
@@ -674,33 +700,21 @@ public abstract class AllocatorContract {
         Property p = begin(reporter, property, virtualMemory);
         Subject subject = subject(virtualMemory);
         int tries = Math.max(2, tries() / 20);
-        int ran = 0;
-        for (long trySeed : trySeeds(tries)) {
-            ran++;
-            Session s = null;
-            try {
-                s = Session.open(subject);
-                String skip = check.skip(s);
-                if (skip != null) {
-                    Assumptions.abort(skip);
-                }
-                ModelRun.populate(s, trySeed, Math.min(12, maxSteps()));
-                s.note("-- " + property + " --");
-                if (check.run(s)) {
-                    s.checkAll();
-                    stillUsable(s, "after " + property);
-                    s.closeAndCheck();
-                }
-            } catch (AssertionError | RuntimeException e) {
-                rethrowAbort(e);
-                p.fail(ran, tries, trySeed, e, s == null ? "" : numbered(s.transcript(), 60));
-            } finally {
-                if (s != null) {
-                    s.close();
-                }
+        eachTry(p, tries, 60, tryNumber -> subject, Session::open, (s, tryNumber, trySeed) -> {
+            String skip = check.skip(s);
+            if (skip != null) {
+                Assumptions.abort(skip);
             }
-        }
-        p.pass(ran, null);
+            ModelRun.populate(s, trySeed, Math.min(12, maxSteps()));
+            s.note("-- " + property + " --");
+            if (check.run(s)) {
+                s.checkAll();
+                stillUsable(s, "after " + property);
+                s.closeAndCheck();
+            }
+            return 0;
+        });
+        p.pass(tries, null);
     }
 
     /**
