@@ -23,5 +23,12 @@ public enum Capability {
      */
     WALK_BLOCKS,
     /** Every operation may be called from many threads at once. */
-    THREAD_SAFE
+    THREAD_SAFE,
+    /**
+     * The allocator's memory does not come from the {@link VirtualMemory} it was created with: it is the
+     * C library's heap, a native allocator's or the JDK's (the baselines people use today). The virtual
+     * memory's counters do not see it; the allocator's own {@link AllocatorStats#COMMITTED_BYTES} says
+     * what it holds, and tools cannot check its blocks against the virtual memory's regions.
+     */
+    EXTERNAL_MEMORY
 }

@@ -73,6 +73,13 @@ public interface VirtualMemory extends AutoCloseable {
      */
     long residentBytes(long address, long bytes);
 
+    /**
+     * Bytes resident over every region this virtual memory holds now: what {@link #residentBytes(long, long)}
+     * says of each, summed. For OS virtual memory this is a {@code mincore} of every region, so it costs
+     * time in proportion to the address space reserved.
+     */
+    long residentBytes();
+
     /** Access to the bytes of committed pages. */
     Memory memory();
 

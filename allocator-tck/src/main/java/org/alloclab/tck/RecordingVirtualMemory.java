@@ -96,6 +96,11 @@ final class RecordingVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    public long residentBytes() {
+        return target.residentBytes();
+    }
+
+    @Override
     public long residentBytes(long address, long bytes) {
         return target.residentBytes(address, bytes);
     }

@@ -176,6 +176,11 @@ public final class TestHeap implements VirtualMemory {
     }
 
     @Override
+    public synchronized long residentBytes() {
+        return committed;
+    }
+
+    @Override
     public synchronized long residentBytes(long address, long bytes) {
         var below = regions.floorEntry(address);
         var above = regions.higherEntry(address);

@@ -277,6 +277,23 @@ abstract sealed class PagedVirtualMemory implements VirtualMemory permits OsVirt
         }
     }
 
+    /** The sum of {@link #residentBytes(long, long)} over every region held now. */
+    @Override
+    public final long residentBytes() {
+        synchronized (book) {
+            book.requireOpen(kind());
+            long total = 0;
+            for (Reservations.Reserved r : book.all()) {
+                try {
+                    total += resident(r, r.region.address(), r.region.bytes());
+                } catch (Refusal why) {
+                    throw broken(why);
+                }
+            }
+            return total;
+        }
+    }
+
     /** The view of the committed pages chosen at construction. */
     @Override
     public final Memory memory() {

@@ -22,7 +22,16 @@ public final class Operations {
          * A phase ends: every block has just been freed. A strategy that cannot free single blocks but
          * can reset is reset here.
          */
-        PHASE_END
+        PHASE_END,
+        /**
+         * A frame begins (a game frame, a request): blocks allocated until the matching
+         * {@link #FRAME_END} are frame-scoped and all freed, by explicit {@link #FREE}s, before it. Frames
+         * nest; a block that outlives its frame is never allocated inside one. A strategy with frames but
+         * no single-block free pushes a frame here.
+         */
+        FRAME_BEGIN,
+        /** The innermost frame ends; every block allocated inside it has just been freed. */
+        FRAME_END
     }
 
     private static final Kind[] KINDS = Kind.values();
@@ -128,6 +137,16 @@ public final class Operations {
         /** Appends the end of a phase. */
         public void phaseEnd() {
             append(Kind.PHASE_END, -1, 0, 0);
+        }
+
+        /** Appends the beginning of a frame. */
+        public void frameBegin() {
+            append(Kind.FRAME_BEGIN, -1, 0, 0);
+        }
+
+        /** Appends the end of the innermost frame. */
+        public void frameEnd() {
+            append(Kind.FRAME_END, -1, 0, 0);
         }
 
         /** The recorded operations. */
