@@ -25,7 +25,9 @@ public record ParameterSpec(String name, Kind kind, String defaultValue, String 
         /** {@code true} or {@code false}. */
         FLAG,
         /** One of {@link ParameterSpec#choices()}. */
-        CHOICE
+        CHOICE,
+        /** Free text, e.g. a file name; never empty. */
+        TEXT
     }
 
     /** Checks that every component is given and that a choice has choices. */
@@ -53,6 +55,11 @@ public record ParameterSpec(String name, Kind kind, String defaultValue, String 
     /** A true/false parameter. */
     public static ParameterSpec flag(String name, boolean defaultValue, String description) {
         return new ParameterSpec(name, Kind.FLAG, Boolean.toString(defaultValue), description, List.of());
+    }
+
+    /** A free-text parameter, e.g. a file name; {@code defaultValue} may be empty to mean "must be given". */
+    public static ParameterSpec text(String name, String defaultValue, String description) {
+        return new ParameterSpec(name, Kind.TEXT, defaultValue, description, List.of());
     }
 
     /** A parameter taking one of {@code choices}. */
@@ -89,6 +96,12 @@ public record ParameterSpec(String name, Kind kind, String defaultValue, String 
             case CHOICE -> {
                 if (!choices.contains(t)) {
                     throw new IllegalArgumentException("'" + text + "' is not one of " + choices);
+                }
+                yield t;
+            }
+            case TEXT -> {
+                if (t.isEmpty()) {
+                    throw new IllegalArgumentException("needs a value");
                 }
                 yield t;
             }

@@ -7,33 +7,33 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The checked parameter values of one strategy instance: every declared parameter has a value (given or
+ * The checked parameter values of one strategy, virtual memory or workload: every declared parameter has a value (given or
  * default), and nothing undeclared was given.
  */
 public final class Parameters {
 
-    private final String strategy;
+    private final String owner;
     private final Map<String, Object> values;
 
-    private Parameters(String strategy, Map<String, Object> values) {
-        this.strategy = strategy;
+    private Parameters(String owner, Map<String, Object> values) {
+        this.owner = owner;
         this.values = Collections.unmodifiableMap(values);
     }
 
     /**
      * Checks {@code given} against {@code specs} and fills in defaults.
      *
-     * @param strategy the strategy name, for messages
-     * @param specs    what the strategy declares
+     * @param owner the name of the strategy, virtual memory or workload, for messages
+     * @param specs what it declares
      * @param given    name → value as written by a user ({@code "64KiB"}, {@code 4096}, {@code true})
-     * @throws IllegalArgumentException naming the strategy and parameter when a name is unknown or a
+     * @throws IllegalArgumentException naming the owner and parameter when a name is unknown or a
      *                                  value does not fit its kind
      */
-    public static Parameters resolve(String strategy, List<ParameterSpec> specs, Map<String, ?> given) {
+    public static Parameters resolve(String owner, List<ParameterSpec> specs, Map<String, ?> given) {
         var declared = specs.stream().collect(Collectors.toMap(ParameterSpec::name, s -> s, (a, b) -> a, LinkedHashMap::new));
         for (String name : given.keySet()) {
             if (!declared.containsKey(name)) {
-                throw new IllegalArgumentException("strategy '" + strategy + "' has no parameter '" + name
+                throw new IllegalArgumentException("'" + owner + "' has no parameter '" + name
                         + "' (it has " + (declared.isEmpty() ? "none" : String.join(", ", declared.keySet())) + ")");
             }
         }
@@ -44,11 +44,11 @@ public final class Parameters {
             try {
                 values.put(spec.name(), spec.parse(text));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("strategy '" + strategy + "', parameter '" + spec.name()
+                throw new IllegalArgumentException("'" + owner + "', parameter '" + spec.name()
                         + "': " + e.getMessage(), e);
             }
         }
-        return new Parameters(strategy, values);
+        return new Parameters(owner, values);
     }
 
     /** Every parameter with its value, in declaration order. */
@@ -71,6 +71,11 @@ public final class Parameters {
         return (Boolean) value(name);
     }
 
+    /** A {@link ParameterSpec.Kind#TEXT} value. */
+    public String text(String name) {
+        return (String) value(name);
+    }
+
     /** A {@link ParameterSpec.Kind#CHOICE} value. */
     public String choice(String name) {
         return (String) value(name);
@@ -81,14 +86,14 @@ public final class Parameters {
      * across parameters (a capacity below the page size, say).
      */
     public IllegalArgumentException invalid(String name, String why) {
-        return new IllegalArgumentException("strategy '" + strategy + "', parameter '" + name + "' = "
+        return new IllegalArgumentException("'" + owner + "', parameter '" + name + "' = "
                 + values.get(name) + ": " + why);
     }
 
     private Object value(String name) {
         Object v = values.get(name);
         if (v == null) {
-            throw new IllegalArgumentException("strategy '" + strategy + "' declares no parameter '" + name + "'");
+            throw new IllegalArgumentException("'" + owner + "' declares no parameter '" + name + "'");
         }
         return v;
     }

@@ -30,7 +30,7 @@ class ParametersTest {
     void anUnknownNameIsRejectedListingTheKnownOnes() {
         assertThatThrownBy(() -> Parameters.resolve("s", specs, Map.of("capcity", "1MiB")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("strategy 's' has no parameter 'capcity'")
+                .hasMessageContaining("'s' has no parameter 'capcity'")
                 .hasMessageContaining("capacity, bins, eager, policy");
     }
 
