@@ -43,6 +43,7 @@ public final class Operations {
     private final int[] alignments;
     private final int size;
     private final int slotCount;
+    private final java.util.Map<String, Long> notes;
 
     private Operations(Builder b) {
         this.name = b.name;
@@ -52,6 +53,7 @@ public final class Operations {
         this.sizes = Arrays.copyOf(b.sizes, b.size);
         this.alignments = Arrays.copyOf(b.alignments, b.size);
         this.slotCount = b.nextSlot;
+        this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.notes));
     }
 
     /** A builder for a workload called {@code name}. */
@@ -94,6 +96,14 @@ public final class Operations {
         return alignments[i];
     }
 
+    /**
+     * Counts the generator or reader wants reported beside the results, e.g. how many frees of blocks
+     * never seen a trace had, by name.
+     */
+    public java.util.Map<String, Long> notes() {
+        return notes;
+    }
+
     /** Counts operations of each kind, indexed by {@link Kind#ordinal()}. */
     public long[] countByKind() {
         long[] counts = new long[KINDS.length];
@@ -112,6 +122,7 @@ public final class Operations {
         private int[] alignments = new int[1024];
         private int size;
         private int nextSlot;
+        private final java.util.Map<String, Long> notes = new java.util.LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -147,6 +158,16 @@ public final class Operations {
         /** Appends the end of the innermost frame. */
         public void frameEnd() {
             append(Kind.FRAME_END, -1, 0, 0);
+        }
+
+        /** Adds {@code count} to the note {@code name}; see {@link Operations#notes()}. */
+        public void note(String name, long count) {
+            notes.merge(name, count, Long::sum);
+        }
+
+        /** Operations appended so far. */
+        public int size() {
+            return size;
         }
 
         /** The recorded operations. */
