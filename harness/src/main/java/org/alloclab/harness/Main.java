@@ -8,6 +8,7 @@ import com.google.inject.Injector;
 import com.google.inject.Stage;
 import org.alloclab.harness.cli.CheckCommand;
 import org.alloclab.harness.cli.ListCommand;
+import org.alloclab.harness.cli.ReplayCommand;
 import org.alloclab.harness.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "alloclab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A research framework for memory allocators: compare strategies, check them, measure them.",
-        subcommands = {ListCommand.class, RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ListCommand.class, RunCommand.class, ReplayCommand.class, CheckCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of bad input. */

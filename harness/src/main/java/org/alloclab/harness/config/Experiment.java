@@ -16,6 +16,8 @@ import org.alloclab.harness.workload.WorkloadProvider;
  * @param source          where the configuration came from ("built-in default" or a file)
  * @param seed            the seed of every random choice
  * @param warmupRuns      untimed replays before each measured one
+ * @param latencySampling one call in this many is timed (a power of two)
+ * @param touch           what is written into each new block: none, first or all
  * @param output          the folder under which a run's folder is made
  * @param virtualMemories the virtual memories to run on, each fresh per run
  * @param strategies      the strategies to compare
@@ -26,6 +28,8 @@ public record Experiment(
         String source,
         long seed,
         int warmupRuns,
+        int latencySampling,
+        String touch,
         Path output,
         List<VirtualMemorySpec> virtualMemories,
         List<StrategySpec> strategies,

@@ -35,7 +35,7 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "output", "virtual-memory", "strategies", "workloads");
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "output", "virtual-memory", "strategies", "workloads");
 
     private final Registry<AllocatorProvider> strategies;
     private final Registry<VirtualMemoryProvider> virtualMemories;
@@ -137,6 +137,16 @@ public final class ExperimentLoader {
             throw new ConfigurationException(where(a.getValue("warmup-runs")) + ROOT + ".warmup-runs: must be from 0 to 100, was "
                     + warmupRuns);
         }
+        int latencySampling = get(a, "latency-sampling", () -> a.getInt("latency-sampling"));
+        if (latencySampling < 1 || latencySampling > 1024 || Integer.bitCount(latencySampling) != 1) {
+            throw new ConfigurationException(where(a.getValue("latency-sampling")) + ROOT
+                    + ".latency-sampling: must be a power of two from 1 to 1024, was " + latencySampling);
+        }
+        String touch = get(a, "touch", () -> a.getString("touch"));
+        if (!Set.of("none", "first", "all").contains(touch)) {
+            throw new ConfigurationException(where(a.getValue("touch")) + ROOT + ".touch: must be none, first or all, was '"
+                    + touch + "'");
+        }
         Path output = Path.of(get(a, "output", () -> a.getString("output")));
 
         var vms = new ArrayList<Experiment.VirtualMemorySpec>();
@@ -183,7 +193,7 @@ public final class ExperimentLoader {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
         }
         Map<String, Object> rendered = a.root().unwrapped();
-        return new Experiment(source, seed, warmupRuns, output, List.copyOf(vms), List.copyOf(strategySpecs),
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, output, List.copyOf(vms), List.copyOf(strategySpecs),
                 List.copyOf(workloadSpecs), rendered);
     }
 

@@ -47,6 +47,8 @@ public final class ExperimentRunner {
         header.put("configuration_source", experiment.source());
         header.put("seed", experiment.seed());
         header.put("warmup_runs", experiment.warmupRuns());
+        header.put("latency_sampling", experiment.latencySampling());
+        header.put("touch", experiment.touch());
         environment = Environment.describe();
         header.put("environment", environment);
         header.put("configuration", experiment.rendered());
@@ -59,7 +61,9 @@ public final class ExperimentRunner {
         for (int w = 0; w < experiment.workloads().size(); w++) {
             Experiment.WorkloadSpec workload = experiment.workloads().get(w);
             Operations ops = workload.provider().generate(workload.name(), workload.parameters(), experiment.seed() + w);
-            var replayer = new Replayer(Replayer.Touch.valueOf(touch(workload).toUpperCase(java.util.Locale.ROOT)));
+            var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(java.util.Locale.ROOT)),
+                    experiment.latencySampling());
+            double harnessCost = replayer.calibrate(ops);
             for (Experiment.VirtualMemorySpec vmSpec : experiment.virtualMemories()) {
                 for (Experiment.StrategySpec strategy : experiment.strategies()) {
                     done++;
@@ -70,7 +74,7 @@ public final class ExperimentRunner {
                         for (int warmup = 0; warmup < experiment.warmupRuns(); warmup++) {
                             replayOnce(replayer, vmSpec, strategy, ops);
                         }
-                        RunResult r = replayOnce(replayer, vmSpec, strategy, ops);
+                        RunResult r = replayOnce(replayer, vmSpec, strategy, ops).withHarnessCost(harnessCost);
                         results.add(r);
                         writer.add(r);
                         out.printf("%.0f ms%n", r.elapsedNanos() / 1e6);
@@ -102,9 +106,4 @@ public final class ExperimentRunner {
         return folder.resolve("results.json");
     }
 
-    private static String touch(Experiment.WorkloadSpec workload) {
-        Map<String, Object> p = workload.parameters().asMap();
-        Object t = p.get("touch");
-        return t == null ? "first" : t.toString();
-    }
 }

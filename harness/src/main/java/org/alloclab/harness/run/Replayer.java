@@ -1,5 +1,6 @@
 package org.alloclab.harness.run;
 
+import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -7,20 +8,29 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
+import org.alloclab.api.Frame;
 import org.alloclab.api.Memory;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.workload.Operations;
 import org.alloclab.harness.workload.Operations.Kind;
 
 /**
- * Replays {@link Operations} against one allocator, timing each call with {@link System#nanoTime()} into
- * an HdrHistogram per operation kind, and keeping its own account of live bytes.
+ * Replays {@link Operations} against one allocator and measures it: nanoseconds per operation into an
+ * HdrHistogram per kind, live bytes by its own account, and a {@link Timeline} of live, committed and
+ * resident bytes.
  *
- * <p>Strategies that lack an operation still run the same workload: without {@link Capability#FREE} a
- * free is deferred (the block stays held) and the strategy is reset at each phase end if it can be;
- * without {@link Capability#REALLOCATE} a resize is an allocate, copy and free. At the end every
- * surviving block is freed (or the strategy reset) to measure what the strategy gives back, and
- * {@link Allocator#verify()} is called, so every run is also a correctness check.
+ * <h2>Timing</h2>
+ * A {@code System.nanoTime()} pair costs about as much as a bump allocation, so timing every call would
+ * make throughput a measure of the clock. One call in {@code latencySampling} (a power of two, picked by
+ * a seeded xorshift so no workload period aliases with it) is timed; the rest run bare. With 1 every call
+ * is timed. Probing the footprint is excluded from the replay's elapsed time.
+ *
+ * <h2>Strategies that lack an operation</h2>
+ * They run the same workload: without {@link Capability#FREE} a free is deferred (the block stays held)
+ * and the strategy is reset at each phase end if it can be, or a frame is pushed and popped around each
+ * workload frame if it has frames; without {@link Capability#REALLOCATE} a resize is allocate, copy and
+ * free. At the end every surviving block is freed (or the strategy reset) to measure what it gives back,
+ * and {@link Allocator#verify()} is called, so every run is also a correctness check.
  */
 public final class Replayer {
 
@@ -30,30 +40,65 @@ public final class Replayer {
         NONE,
         /** its first bytes (up to 8) */
         FIRST,
-        /** every byte */
+        /** every byte, as a C program using the memory would */
         ALL
     }
 
-    private final Touch touch;
+    private static final int TIMELINE_POINTS = 500;
 
-    /** A replayer that writes {@code touch} into new blocks. */
-    public Replayer(Touch touch) {
+    private final Touch touch;
+    private final int latencySampling;
+
+    /**
+     * @param touch           what is written into new blocks
+     * @param latencySampling time one call in this many (a power of two; 1 times every call)
+     */
+    public Replayer(Touch touch, int latencySampling) {
+        if (latencySampling < 1 || Integer.bitCount(latencySampling) != 1) {
+            throw new IllegalArgumentException("latency sampling must be a power of two, was " + latencySampling);
+        }
         this.touch = touch;
+        this.latencySampling = latencySampling;
+    }
+
+    /**
+     * The harness's own cost per operation of {@code ops}, in nanoseconds: replays through an allocator
+     * that does nothing, timed as real replays are. The least of several, after two to warm up: what is
+     * wanted is the harness's cost, not the JIT's or the collector's, which vary from one replay to the
+     * next on a small machine.
+     */
+    public double calibrate(Operations ops) {
+        var bare = new Replayer(Touch.NONE, latencySampling);
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 7; round++) {
+            try (var noop = new NoopAllocator()) {
+                long elapsed = bare.replay("calibration", Map.of(), ops, noop, null).elapsedNanos();
+                if (round >= 2) {
+                    best = Math.min(best, elapsed);
+                }
+            }
+        }
+        return (double) best / Math.max(1, ops.size());
     }
 
     /**
      * Replays {@code ops}.
      *
-     * @param label     the strategy's label for the result
-     * @param allocator a fresh allocator over {@code vm}
-     * @param vm        the run's own virtual memory
+     * @param label      the strategy's label for the result
+     * @param parameters the strategy's parameters, for the result
+     * @param allocator  a fresh allocator over {@code vm}
+     * @param vm         the run's own virtual memory; null only for calibration
      */
     public RunResult replay(String label, Map<String, Object> parameters, Operations ops, Allocator allocator,
                             VirtualMemory vm) {
         boolean canFree = allocator.supports(Capability.FREE);
         boolean canRealloc = allocator.supports(Capability.REALLOCATE);
-        boolean canReset = allocator.supports(Capability.RESET);
+        boolean resetAtPhaseEnd = !canFree && allocator.supports(Capability.RESET);
+        boolean framesForWorkload = !canFree && allocator.supports(Capability.FRAMES);
         Memory memory = allocator.memory();
+        Footprint footprint = vm == null ? null : new Footprint(allocator, vm);
+        var timeline = new Timeline();
+
         var histograms = new EnumMap<Kind, Histogram>(Kind.class);
         for (Kind k : Kind.values()) {
             histograms.put(k, new Histogram(3));
@@ -62,24 +107,38 @@ public final class Replayer {
         Histogram freeTimes = histograms.get(Kind.FREE);
         Histogram reallocTimes = histograms.get(Kind.REALLOCATE);
         Histogram resetTimes = histograms.get(Kind.PHASE_END);
+        Histogram frameTimes = histograms.get(Kind.FRAME_BEGIN);
 
         long[] address = new long[ops.slotCount()];
         long[] requested = new long[ops.slotCount()];
+        var frames = new ArrayDeque<Frame>();
         long live = 0;
         long peakLive = 0;
+        long nextPeakSample = 1;
         long failures = 0;
         long skipped = 0;
         long deferred = 0;
+        int n = ops.size();
+        int sampleEvery = Math.max(1, n / TIMELINE_POINTS);
+        long mask = latencySampling - 1;
+        long dice = 0x9E3779B97F4A7C15L;
+        long probing = 0;
         long started = System.nanoTime();
 
-        for (int i = 0, n = ops.size(); i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            dice ^= dice << 13;
+            dice ^= dice >>> 7;
+            dice ^= dice << 17;
+            boolean timed = (dice & mask) == 0;
             int slot = ops.slot(i);
             switch (ops.kind(i)) {
                 case ALLOCATE -> {
                     long size = ops.requestSize(i);
-                    long t0 = System.nanoTime();
+                    long t0 = timed ? System.nanoTime() : 0;
                     long a = allocator.allocate(size, ops.alignment(i));
-                    allocateTimes.recordValue(System.nanoTime() - t0);
+                    if (timed) {
+                        allocateTimes.recordValue(System.nanoTime() - t0);
+                    }
                     if (a == 0) {
                         failures++;
                         continue;
@@ -87,7 +146,6 @@ public final class Replayer {
                     address[slot] = a;
                     requested[slot] = size;
                     live += size;
-                    peakLive = Math.max(peakLive, live);
                     touch(memory, a, size, slot);
                 }
                 case FREE -> {
@@ -97,9 +155,11 @@ public final class Replayer {
                         continue;
                     }
                     if (canFree) {
-                        long t0 = System.nanoTime();
+                        long t0 = timed ? System.nanoTime() : 0;
                         allocator.free(a);
-                        freeTimes.recordValue(System.nanoTime() - t0);
+                        if (timed) {
+                            freeTimes.recordValue(System.nanoTime() - t0);
+                        }
                     } else {
                         deferred++;
                     }
@@ -113,9 +173,12 @@ public final class Replayer {
                         continue;
                     }
                     long size = ops.requestSize(i);
-                    long t0 = System.nanoTime();
-                    long moved = canRealloc ? allocator.reallocate(a, size) : emulateReallocate(allocator, a, requested[slot], size, canFree);
-                    reallocTimes.recordValue(System.nanoTime() - t0);
+                    long t0 = timed ? System.nanoTime() : 0;
+                    long moved = canRealloc ? allocator.reallocate(a, size)
+                            : emulateReallocate(allocator, a, requested[slot], size, canFree);
+                    if (timed) {
+                        reallocTimes.recordValue(System.nanoTime() - t0);
+                    }
                     if (moved == 0) {
                         failures++;
                         continue;
@@ -123,29 +186,60 @@ public final class Replayer {
                     address[slot] = moved;
                     live += size - requested[slot];
                     requested[slot] = size;
-                    peakLive = Math.max(peakLive, live);
                 }
                 case PHASE_END -> {
-                    if (!canFree && canReset) {
+                    if (resetAtPhaseEnd) {
                         long t0 = System.nanoTime();
                         allocator.reset();
                         resetTimes.recordValue(System.nanoTime() - t0);
                     }
                 }
+                case FRAME_BEGIN -> {
+                    if (framesForWorkload) {
+                        long t0 = System.nanoTime();
+                        frames.push(allocator.pushFrame());
+                        frameTimes.recordValue(System.nanoTime() - t0);
+                    }
+                }
+                case FRAME_END -> {
+                    if (framesForWorkload) {
+                        long t0 = System.nanoTime();
+                        allocator.popFrame(frames.pop());
+                        frameTimes.recordValue(System.nanoTime() - t0);
+                    }
+                }
+            }
+            if (live > peakLive) {
+                peakLive = live;
+            }
+            if (footprint != null && (i % sampleEvery == 0 || live >= nextPeakSample)) {
+                long p0 = System.nanoTime();
+                timeline.add(new Timeline.Sample(i + 1L, p0 - started - probing, live, footprint.committed(),
+                        footprint.resident()));
+                nextPeakSample = Math.max(nextPeakSample, live + live / 100 + 1);
+                probing += System.nanoTime() - p0;
             }
         }
-        long elapsed = System.nanoTime() - started;
-        long committedEnd = vm.stats().committedBytes();
+        long elapsed = System.nanoTime() - started - probing;
+        if (footprint == null) {
+            return RunResult.calibration(ops, elapsed);
+        }
+        long committedEnd = footprint.committed();
+        timeline.add(new Timeline.Sample(n, elapsed, live, committedEnd, footprint.resident()));
 
         for (int slot = 0; slot < address.length; slot++) {      // free what survived
             if (address[slot] != 0 && canFree) {
                 allocator.free(address[slot]);
             }
         }
-        if (!canFree && canReset) {
+        while (!frames.isEmpty()) {
+            allocator.popFrame(frames.pop());
+        }
+        if (resetAtPhaseEnd) {
             allocator.reset();
         }
-        long committedAfterFreeAll = vm.stats().committedBytes();
+        long committedAfterFreeAll = footprint.committed();
+        long residentAfterFreeAll = footprint.resident();
         allocator.verify();
 
         var latency = new LinkedHashMap<String, Histogram>();
@@ -153,11 +247,14 @@ public final class Replayer {
         latency.put("free", freeTimes);
         latency.put("reallocate", reallocTimes);
         latency.put("reset", resetTimes);
+        latency.put("frame", frameTimes);
         latency.values().removeIf(h -> h.getTotalCount() == 0);
-        var vmStats = vm.stats();
+        long exactPeak = footprint.exactPeakCommitted();
         return new RunResult(label, allocator.strategy(), parameters, vm.kind(), ops.name(), ops.size(), failures,
-                skipped, deferred, peakLive, vmStats.peakCommittedBytes(), committedEnd, committedAfterFreeAll,
-                elapsed, latency, allocator.stats().asMap(), vmStats);
+                skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
+                timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
+                latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
+                footprint.external() ? null : vm.stats(), ops.notes());
     }
 
     private static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {

@@ -44,10 +44,52 @@ public final class ResultsWriter {
         return folder.resolve("results.json");
     }
 
-    /** Adds a finished run and rewrites the file. */
+    /**
+     * Adds a finished run and rewrites the file; writes the run's latency histograms beside it, as an
+     * HdrHistogram interval log ({@code .hlog}, one tagged histogram per operation kind) and as percentile
+     * distributions ({@code .hgrm}, in nanoseconds), both named in the run's entry.
+     */
     public void add(RunResult r) {
-        results.add(toMap(r));
+        var entry = toMap(r);
+        String stem = String.format(java.util.Locale.ROOT, "%02d-%s", results.size() + 1,
+                (r.strategy() + "-" + r.virtualMemory() + "-" + r.workload()).replaceAll("[^A-Za-z0-9._-]+", "_"));
+        entry.put("latency_files", writeHistograms(stem, r));
+        results.add(entry);
         write();
+    }
+
+    private Map<String, String> writeHistograms(String stem, RunResult r) {
+        var files = new LinkedHashMap<String, String>();
+        Path hlog = folder.resolve(stem + ".hlog");
+        try (var out = new java.io.PrintStream(Files.newOutputStream(hlog), false, java.nio.charset.StandardCharsets.UTF_8)) {
+            var log = new org.HdrHistogram.HistogramLogWriter(out);
+            log.outputComment("alloclab latency of " + r.strategy() + " on " + r.virtualMemory() + ", " + r.workload()
+                    + ": nanoseconds per operation, one call in " + r.latencySampling() + " timed; tag = operation");
+            log.outputLogFormatVersion();
+            log.outputLegend();
+            r.latency().forEach((op, h) -> {
+                Histogram copy = h.copy();
+                copy.setTag(op);
+                copy.setStartTimeStamp(0);
+                copy.setEndTimeStamp(Math.max(1, r.elapsedNanos() / 1_000_000));
+                log.outputIntervalHistogram(copy);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + hlog, e);
+        }
+        files.put("hlog", hlog.getFileName().toString());
+        Path hgrm = folder.resolve(stem + ".hgrm");
+        try (var out = new java.io.PrintStream(Files.newOutputStream(hgrm), false, java.nio.charset.StandardCharsets.UTF_8)) {
+            r.latency().forEach((op, h) -> {
+                out.println("# " + op + " (nanoseconds per operation)");
+                h.outputPercentileDistribution(out, 5, 1.0);
+                out.println();
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + hgrm, e);
+        }
+        files.put("percentiles", hgrm.getFileName().toString());
+        return files;
     }
 
     /** Adds a run that failed with {@code error} and rewrites the file. */
@@ -87,16 +129,29 @@ public final class ResultsWriter {
         m.put("deferred_frees", r.deferredFrees());
         m.put("peak_live_bytes", r.peakLiveBytes());
         m.put("peak_committed_bytes", r.peakCommittedBytes());
-        m.put("footprint_ratio", Double.isNaN(r.footprintRatio()) ? null : round(r.footprintRatio()));
+        m.put("footprint_ratio", number(r.footprintRatio()));
         m.put("committed_end_bytes", r.committedEndBytes());
         m.put("committed_after_free_all_bytes", r.committedAfterFreeAllBytes());
+        if (r.peakResidentBytes() >= 0) {
+            m.put("peak_resident_bytes", r.peakResidentBytes());
+            m.put("resident_ratio", number(r.residentRatio()));
+        }
+        if (r.residentAfterFreeAllBytes() >= 0) {
+            m.put("resident_after_free_all_bytes", r.residentAfterFreeAllBytes());
+        }
         m.put("elapsed_ms", round(r.elapsedNanos() / 1e6));
         m.put("throughput_ops_per_s", Math.round(r.throughput()));
+        m.put("harness_ns_per_event", number(r.harnessNanosPerEvent()));
+        m.put("latency_sampling", r.latencySampling());
+        if (!r.workloadNotes().isEmpty()) {
+            m.put("workload_notes", r.workloadNotes());
+        }
         var latency = new LinkedHashMap<String, Object>();
         r.latency().forEach((op, h) -> latency.put(op, percentiles(h)));
         m.put("latency_ns", latency);
         m.put("strategy_stats", r.strategyStats());
         m.put("vm_stats", r.vmStats());
+        m.put("timeline", timeline(r.timeline()));
         return m;
     }
 
@@ -111,6 +166,22 @@ public final class ResultsWriter {
         p.put("p999", h.getValueAtPercentile(99.9));
         p.put("max", h.getMaxValue());
         return p;
+    }
+
+    /** The timeline as columns, so a chart reads it directly and the file stays small. */
+    private static Map<String, Object> timeline(Timeline t) {
+        var samples = t.samples();
+        var columns = new LinkedHashMap<String, Object>();
+        columns.put("operation", samples.stream().mapToLong(Timeline.Sample::operation).toArray());
+        columns.put("nanos", samples.stream().mapToLong(Timeline.Sample::nanos).toArray());
+        columns.put("live_bytes", samples.stream().mapToLong(Timeline.Sample::live).toArray());
+        columns.put("committed_bytes", samples.stream().mapToLong(Timeline.Sample::committed).toArray());
+        columns.put("resident_bytes", samples.stream().mapToLong(Timeline.Sample::resident).toArray());
+        return columns;
+    }
+
+    private static Double number(double v) {
+        return Double.isNaN(v) ? null : round(v);
     }
 
     private static double round(double v) {

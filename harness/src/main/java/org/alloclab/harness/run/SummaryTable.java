@@ -11,7 +11,7 @@ import org.alloclab.api.Sizes;
 public final class SummaryTable {
 
     private static final String[] HEADER = {"strategy", "vm", "workload", "ops", "failed", "peak live",
-            "peak committed", "footprint", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s"};
+            "peak committed", "footprint", "resident", "after free-all", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s"};
 
     private SummaryTable() {
     }
@@ -26,7 +26,7 @@ public final class SummaryTable {
                     String.format(Locale.ROOT, "%,d", r.events()),
                     String.format(Locale.ROOT, "%,d", r.failures()),
                     Sizes.format(r.peakLiveBytes()), Sizes.format(r.peakCommittedBytes()),
-                    Double.isNaN(r.footprintRatio()) ? "-" : String.format(Locale.ROOT, "%.2f", r.footprintRatio()),
+                    ratio(r.footprintRatio()), ratio(r.residentRatio()), Sizes.format(r.committedAfterFreeAllBytes()),
                     p50p99(r.latency().get("allocate")), p50p99(r.latency().get("free")),
                     String.format(Locale.ROOT, "%.2f", r.throughput() / 1e6)});
         }
@@ -52,6 +52,10 @@ public final class SummaryTable {
             }
         }
         return sb.toString();
+    }
+
+    private static String ratio(double r) {
+        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
     }
 
     private static String p50p99(Histogram h) {

@@ -1,0 +1,92 @@
+package org.alloclab.harness.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.google.inject.Injector;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.alloclab.harness.config.Experiment;
+import org.alloclab.harness.config.ExperimentLoader;
+import org.alloclab.harness.workload.TraceWorkload;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code alloclab replay}: real programs' allocation traces through strategies, without writing a
+ * configuration. The command line becomes an experiment checked exactly as a configuration file is.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Replay glibc mtrace files (plain or gzipped) through strategies side by side: footprint, "
+                + "latency, failures. Every block's bytes are written, as the traced program did.")
+public final class ReplayCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "TRACE", description = "mtrace files, e.g. ../shared/traces/*.mtrace.gz")
+    List<Path> traces;
+
+    @Option(names = {"-s", "--strategy"}, required = true, split = ",", paramLabel = "NAME",
+            description = "strategies to compare, comma separated (see 'alloclab list')")
+    List<String> strategies;
+
+    @Option(names = "--vm", split = ",", paramLabel = "KIND", description = "virtual memories: os (default), simulated, or both")
+    List<String> virtualMemories = List.of("os");
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "write results into DIR (default: reports/<time>)")
+    Path out;
+
+    @Option(names = "--touch", paramLabel = "WHAT", description = "what is written into new blocks: none, first, all (default)")
+    String touch = "all";
+
+    @Option(names = "--latency-sampling", paramLabel = "N", description = "time one call in N (a power of two; default 4)")
+    int latencySampling = 4;
+
+    @Option(names = "--warmup-runs", paramLabel = "N", description = "untimed replays before each measured one (default 1)")
+    int warmupRuns = 1;
+
+    private final ExperimentLoader loader;
+    private final Injector injector;
+    private final PrintStream console;
+    private final List<String> arguments;
+
+    /** The command; experiments get a child injector of {@code injector}. */
+    @Inject
+    public ReplayCommand(ExperimentLoader loader, Injector injector, PrintStream console,
+                         @Named("arguments") List<String> arguments) {
+        this.loader = loader;
+        this.injector = injector;
+        this.console = console;
+        this.arguments = arguments;
+    }
+
+    @Override
+    public Integer call() {
+        var workloads = new ArrayList<Map<String, Object>>();
+        for (Path trace : traces) {
+            var w = new LinkedHashMap<String, Object>();
+            w.put("type", "trace");
+            w.put("name", TraceWorkload.nameOf(trace));
+            w.put("file", trace.toAbsolutePath().normalize().toString());
+            workloads.add(w);
+        }
+        var strategyList = new ArrayList<Map<String, Object>>();
+        strategies.forEach(s -> strategyList.add(Map.of("name", s.trim())));
+        var settings = new LinkedHashMap<String, Object>();
+        settings.put("touch", touch);
+        settings.put("latency-sampling", latencySampling);
+        settings.put("warmup-runs", warmupRuns);
+        settings.put("virtual-memory", Map.of("kind", virtualMemories));
+        settings.put("strategies", strategyList);
+        settings.put("workloads", workloads);
+        String hocon = ConfigValueFactory.fromMap(Map.of("alloclab", settings)).render(ConfigRenderOptions.concise());
+        Experiment experiment = loader.parse(hocon, "the replay command line");
+        return ExperimentExecution.execute(experiment, out, injector, console, arguments);
+    }
+}

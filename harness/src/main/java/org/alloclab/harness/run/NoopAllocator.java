@@ -1,0 +1,71 @@
+package org.alloclab.harness.run;
+
+import java.util.EnumSet;
+
+import org.alloclab.api.AbstractAllocator;
+import org.alloclab.api.AllocatorStats;
+import org.alloclab.api.Capability;
+import org.alloclab.api.HeapVisitor;
+import org.alloclab.api.Memory;
+import org.alloclab.api.SegmentMemory;
+
+/**
+ * An allocator that does nothing: it hands out made-up addresses that are never touched, and every
+ * other call returns at once. Replaying a workload through it measures the harness's own cost per
+ * operation — the dispatch, bookkeeping and timing every real strategy's figures include. Not a
+ * strategy: its blocks are not memory, so it is never registered.
+ */
+final class NoopAllocator extends AbstractAllocator {
+
+    private long next = 1L << 40;
+
+    NoopAllocator() {
+        super("calibration.noop", EnumSet.of(Capability.FREE, Capability.REALLOCATE, Capability.RESET));
+    }
+
+    @Override
+    public Memory memory() {
+        return SegmentMemory.everything();   // never used: the calibration replay touches nothing
+    }
+
+    @Override
+    protected long doAllocate(long size, long alignment) {
+        next += 64;
+        return next;
+    }
+
+    @Override
+    protected void doFree(long address) {
+    }
+
+    @Override
+    protected long doReallocate(long address, long newSize) {
+        return address;
+    }
+
+    @Override
+    protected void doReset() {
+    }
+
+    @Override
+    protected boolean doOwns(long address) {
+        return true;
+    }
+
+    @Override
+    protected void doWalk(HeapVisitor visitor) {
+    }
+
+    @Override
+    protected AllocatorStats doStats() {
+        return AllocatorStats.builder().build();
+    }
+
+    @Override
+    protected void doVerify() {
+    }
+
+    @Override
+    protected void doClose() {
+    }
+}
