@@ -51,6 +51,31 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void aListOfValuesIsASweep() throws Exception {
+        Path f = write("""
+                alloclab {
+                  strategies = [ { name = linear.vm, parameters { slack = [0, 1MiB], commit-step = [4KiB, 64KiB] } } ]
+                  workloads = [ { type = random, operations = 1000, max-size = [512, 4KiB] } ]
+                }
+                """);
+        Experiment e = loader.load(f);
+        assertThat(e.strategies()).extracting(Experiment.StrategySpec::label).containsExactly(
+                "linear.vm slack=0,commit-step=4KiB", "linear.vm slack=0,commit-step=64KiB",
+                "linear.vm slack=1MiB,commit-step=4KiB", "linear.vm slack=1MiB,commit-step=64KiB");
+        assertThat(e.strategies().get(3).parameters().bytes("slack")).isEqualTo(1 << 20);
+        assertThat(e.strategies().get(3).parameters().bytes("commit-step")).isEqualTo(64 << 10);
+        assertThat(e.workloads()).extracting(Experiment.WorkloadSpec::name)
+                .containsExactly("random max-size=512", "random max-size=4KiB");
+    }
+
+    @Test
+    void aBadValueInsideASweepIsNamed() throws Exception {
+        Path f = write("alloclab.strategies = [ { name = linear.vm, parameters { slack = [0, lots] } } ]\n");
+        assertThatThrownBy(() -> loader.load(f)).hasMessageContaining(":1").hasMessageContaining("slack")
+                .hasMessageContaining("'lots' is not a byte size");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsFileAndLine() throws Exception {
         Path f = write("""
                 alloclab {

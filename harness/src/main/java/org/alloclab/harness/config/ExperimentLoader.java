@@ -166,13 +166,18 @@ public final class ExperimentLoader {
             checkKeys(entry, path, Set.of("name", "label", "parameters"));
             String name = string(entry, "name", path);
             AllocatorProvider provider = lookup(strategies, name, entry.get("name"));
-            String label = entry.containsKey("label") ? string(entry, "label", path) : name;
-            if (!labels.add(label)) {
-                throw new ConfigurationException(where(entry) + path + ": two strategies are labelled '" + label
-                        + "'; give one a label = \"...\" of its own");
+            String base = entry.containsKey("label") ? string(entry, "label", path) : name;
+            ConfigValue section = entry.get("parameters");
+            Map<String, Object> given = section == null ? Map.of() : object(section, path + ".parameters").unwrapped();
+            for (Variant v : Sweep.expand(given)) {
+                String label = base + v.suffix();
+                if (!labels.add(label)) {
+                    throw new ConfigurationException(where(entry) + path + ": two strategies are labelled '" + label
+                            + "'; give one a label = \"...\" of its own");
+                }
+                strategySpecs.add(new Experiment.StrategySpec(label, provider,
+                        resolve(provider, v.values(), section == null ? entry : section, path + ".parameters")));
             }
-            strategySpecs.add(new Experiment.StrategySpec(label, provider,
-                    parameters(provider, entry.get("parameters"), path + ".parameters")));
         }
 
         var workloadSpecs = new ArrayList<Experiment.WorkloadSpec>();
@@ -186,8 +191,10 @@ public final class ExperimentLoader {
             params.remove("type");
             params.remove("name");
             String name = entry.containsKey("name") ? string(entry, "name", path) : type;
-            workloadSpecs.add(new Experiment.WorkloadSpec(name, provider,
-                    resolve(provider, params, entry, path)));
+            for (Variant v : Sweep.expand(params)) {
+                workloadSpecs.add(new Experiment.WorkloadSpec(name + v.suffix(), provider,
+                        resolve(provider, v.values(), entry, path)));
+            }
         }
         if (strategySpecs.isEmpty() || workloadSpecs.isEmpty()) {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
@@ -195,6 +202,39 @@ public final class ExperimentLoader {
         Map<String, Object> rendered = a.root().unwrapped();
         return new Experiment(source, seed, warmupRuns, latencySampling, touch, output, List.copyOf(vms), List.copyOf(strategySpecs),
                 List.copyOf(workloadSpecs), rendered);
+    }
+
+    /** One combination of a sweep: the values, and what tells it apart in a label ("" when nothing was swept). */
+    record Variant(Map<String, Object> values, String suffix) {
+    }
+
+    /** A list of values for a parameter is a sweep: one variant per combination, in the order written. */
+    static final class Sweep {
+        private Sweep() {
+        }
+
+        static List<Variant> expand(Map<String, Object> given) {
+            var variants = new ArrayList<Variant>();
+            variants.add(new Variant(new LinkedHashMap<>(), ""));
+            for (Map.Entry<String, Object> e : given.entrySet()) {
+                List<?> values = e.getValue() instanceof List<?> list ? list : List.of(e.getValue());
+                if (values.isEmpty()) {
+                    throw new ConfigurationException("parameter '" + e.getKey() + "' has an empty list of values");
+                }
+                var next = new ArrayList<Variant>();
+                for (Variant v : variants) {
+                    for (Object value : values) {
+                        var map = new LinkedHashMap<>(v.values());
+                        map.put(e.getKey(), value);
+                        String suffix = values.size() == 1 ? v.suffix()
+                                : (v.suffix().isEmpty() ? " " : v.suffix() + ",") + e.getKey() + "=" + value;
+                        next.add(new Variant(map, suffix));
+                    }
+                }
+                variants = next;
+            }
+            return variants;
+        }
     }
 
     private static Parameters parameters(Provider provider, ConfigValue section, String path) {
