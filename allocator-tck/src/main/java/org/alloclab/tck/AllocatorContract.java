@@ -74,6 +74,14 @@ import org.junit.jupiter.params.provider.ArgumentsSource;
  *       none of its pages is resident.</li>
  * </ul>
  *
+ * <h2>External memory</h2>
+ * A strategy with {@link Capability#EXTERNAL_MEMORY} (glibc malloc, jemalloc, Netty, JDK arenas) ignores
+ * the virtual memory it is given. For it the checks against that memory are not made — that every block
+ * lies in committed memory of a region the allocator reserved, and that its usable size reaches only
+ * committed memory — and <b>exhaustionUnderBudget</b> and <b>exhaustionUnderCommitFailure</b> are
+ * skipped, saying why. Everything else runs as for any strategy; {@code closeGivesEverythingBack} holds
+ * trivially, since such an allocator never took anything from the virtual memory.
+ *
  * <h2>Model semantics</h2>
  * {@code live_bytes} is the sum of requested sizes of the blocks the allocator still holds. Without
  * {@link Capability#FREE}, a block left behind by a moving reallocation is still held until a reset or
@@ -477,6 +485,7 @@ public abstract class AllocatorContract {
         }
         long atCreation;
         try (Session probe = Session.open(base)) {
+            skipIfExternal(probe);
             atCreation = probe.raw.stats().committedBytes();
         }
         long budget = atCreation + exhaustionBudget();
@@ -529,6 +538,7 @@ public abstract class AllocatorContract {
         }
         long commitsAtCreation;
         try (Session probe = Session.open(base)) {
+            skipIfExternal(probe);
             commitsAtCreation = probe.raw.stats().commitCalls() + probe.raw.stats().failedCommits();
         }
         int tries = Math.max(3, tries() / 25);
@@ -744,6 +754,17 @@ public abstract class AllocatorContract {
                     + ", with everything given back");
         }
         s.checkAll();
+    }
+
+    /**
+     * Aborts a property about the virtual memory's budget or its faults: an allocator with
+     * {@link Capability#EXTERNAL_MEMORY} never draws on that memory, so neither can reach it.
+     */
+    private static void skipIfExternal(Session s) {
+        if (s.has(Capability.EXTERNAL_MEMORY)) {
+            Assumptions.abort("the strategy has EXTERNAL_MEMORY: its memory is not the virtual memory's, whose"
+                    + " budget and commit failures never reach it");
+        }
     }
 
     /** Opens a frame first when frames are the only way the strategy gives memory back. */

@@ -17,22 +17,30 @@ import org.alloclab.api.Sizes;
  * {@link ContractViolation} whose check name is one of: {@code alignment}, {@code ownership},
  * {@code committed}, {@code overlap}, {@code contents}, {@code usable-size}, {@code stats},
  * {@code live-bytes}, {@code walk}, {@code verify}.
+ *
+ * <p>An allocator with {@link Capability#EXTERNAL_MEMORY} takes its memory from elsewhere (the C
+ * library, a native allocator, the JDK), so the two checks against the virtual memory are not made for
+ * it: that a block lies in a region the allocator reserved, and that a block (up to its usable size) is
+ * committed there. {@code owns()} and every other rule still apply.
  */
 final class Invariants {
 
     private final Allocator allocator;
     private final RecordingVirtualMemory vm;
     private final HeapModel model;
+    private final boolean external;
 
     Invariants(Allocator allocator, RecordingVirtualMemory vm, HeapModel model) {
         this.allocator = allocator;
         this.vm = vm;
         this.model = model;
+        this.external = model.has(Capability.EXTERNAL_MEMORY);
     }
 
     /**
      * Checks a block just handed out, before the contract writes into it: aligned, owned, in one of the
-     * allocator's regions, committed, and clear of every block the allocator still holds.
+     * allocator's regions and committed (unless its memory is external), and clear of every block the
+     * allocator still holds.
      *
      * @param except the name of a block it may overlap (the old block of a moving reallocation), or null
      */
@@ -66,7 +74,7 @@ final class Invariants {
                     throw new ContractViolation("usable-size", b.name() + ": usableSize is " + u
                             + ", below the " + b.size + " bytes asked for");
                 }
-                if (!vm.isCommitted(b.address, u)) {
+                if (!external && !vm.isCommitted(b.address, u)) {
                     throw new ContractViolation("committed", b.name() + ": its usable size " + u
                             + " reaches memory that is not committed");
                 }
@@ -94,6 +102,9 @@ final class Invariants {
         if (!allocator.owns(address) || !allocator.owns(address + size - 1)) {
             throw new ContractViolation("ownership", name + " [" + Sizes.hex(address) + ", "
                     + Sizes.hex(address + size) + "): owns() says the allocator does not manage it");
+        }
+        if (external) {
+            return;
         }
         if (!vm.inLiveRegion(address, size)) {
             throw new ContractViolation("ownership", name + " [" + Sizes.hex(address) + ", "

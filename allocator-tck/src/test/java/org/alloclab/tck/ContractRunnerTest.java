@@ -94,6 +94,40 @@ class ContractRunnerTest {
     }
 
     @Test
+    void externalMemorySkipsOnlyWhatConcernsTheVirtualMemory() {
+        ContractReport ok = ContractRunner.forFactory("test.external", vm -> new ExternalAllocator(vm, true, false))
+                .virtualMemories(List.of("test-heap")).tries(40).seed(SEED).run();
+        assertThat(ok.failed()).as(ok.summary()).isZero();
+        for (String property : List.of("exhaustionUnderBudget[test-heap]", "exhaustionUnderCommitFailure[test-heap]")) {
+            PropertyResult skipped = ok.property(property).orElseThrow();
+            assertThat(skipped.status()).as(ok.summary()).isEqualTo(PropertyResult.Status.SKIPPED);
+            assertThat(skipped.message()).contains("EXTERNAL_MEMORY");
+        }
+        for (String property : List.of("modelBasedRun[test-heap]", "foreignAddresses[test-heap]",
+                "doubleFreeAndInteriorPointers[test-heap]", "closeGivesEverythingBack[test-heap]",
+                "useAfterClose[test-heap]", "badSizes[test-heap]")) {
+            assertThat(ok.property(property).orElseThrow().status()).as(property + "\n" + ok.summary())
+                    .isEqualTo(PropertyResult.Status.PASSED);
+        }
+
+        // without the capability, the same blocks lie outside every region the allocator reserved
+        ContractReport undeclared = ContractRunner.forFactory("test.external-undeclared",
+                        vm -> new ExternalAllocator(vm, false, false))
+                .virtualMemories(List.of("test-heap")).tries(40).seed(SEED).run();
+        PropertyResult placement = undeclared.property("modelBasedRun[test-heap]").orElseThrow();
+        assertThat(placement.status()).as(undeclared.summary()).isEqualTo(PropertyResult.Status.FAILED);
+        assertThat(placement.message()).startsWith("ownership:").contains("not inside a region");
+
+        // with it, the rules that still apply still catch a bug
+        ContractReport misaligned = ContractRunner.forFactory("test.external misaligned",
+                        vm -> new ExternalAllocator(vm, true, true))
+                .virtualMemories(List.of("test-heap")).tries(100).seed(SEED).run();
+        PropertyResult alignment = misaligned.property("modelBasedRun[test-heap]").orElseThrow();
+        assertThat(alignment.status()).as(misaligned.summary()).isEqualTo(PropertyResult.Status.FAILED);
+        assertThat(alignment.message()).startsWith("alignment:");
+    }
+
+    @Test
     void unknownStrategyIsNamed() {
         assertThatThrownBy(() -> ContractRunner.forStrategy("no-such-strategy"))
                 .isInstanceOf(IllegalArgumentException.class)
