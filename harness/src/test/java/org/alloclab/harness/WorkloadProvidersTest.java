@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class WorkloadProvidersTest {
 
-    private static final List<String> SYNTHETIC = List.of("random", "frame-style", "request-scoped", "glibc-simple", "glibc-thread");
+    private static final List<String> SYNTHETIC = List.of("random", "frame-style", "request-scoped", "glibc-simple", "glibc-thread",
+            "larson", "xmalloc");
 
     private final Registry<WorkloadProvider> workloads =
             Registry.load("workload", WorkloadProvider.class, getClass().getClassLoader());

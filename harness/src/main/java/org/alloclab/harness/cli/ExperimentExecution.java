@@ -28,11 +28,12 @@ final class ExperimentExecution {
      */
     static int execute(Experiment experiment, Path out, Injector injector, PrintStream console, List<String> arguments) {
         Path folder = out != null ? out : newFolder(experiment.output());
-        console.printf("alloclab: %d strateg%s × %d workload%s × %d virtual memor%s, seed %d (%s)%n",
+        boolean oneThread = experiment.threads().equals(List.of(1));
+        console.printf("alloclab: %d strateg%s × %d workload%s × %d virtual memor%s%s, seed %d (%s)%n",
                 experiment.strategies().size(), experiment.strategies().size() == 1 ? "y" : "ies",
                 experiment.workloads().size(), experiment.workloads().size() == 1 ? "" : "s",
                 experiment.virtualMemories().size(), experiment.virtualMemories().size() == 1 ? "y" : "ies",
-                experiment.seed(), experiment.source());
+                oneThread ? "" : " × threads " + experiment.threads(), experiment.seed(), experiment.source());
         var command = new ArrayList<String>();
         command.add("alloclab");
         command.addAll(arguments);
@@ -44,8 +45,13 @@ final class ExperimentExecution {
         console.println();
         console.printf("Latency: one call in %d timed; each figure includes the timer's own cost, about %s ns here.%n",
                 experiment.latencySampling(), runner.environment().get("timer_overhead_ns"));
+        if (!oneThread) {
+            console.println("With several threads: throughput is all threads' operations per second of wall time, peak live"
+                    + " is sampled, and a strategy that is not thread-safe runs behind one lock ([locking]).");
+        }
         console.println("Results: " + runner.resultsFile());
-        int expected = experiment.strategies().size() * experiment.workloads().size() * experiment.virtualMemories().size();
+        int expected = experiment.strategies().size() * experiment.workloads().size() * experiment.virtualMemories().size()
+                * experiment.threads().size();
         if (results.size() < expected) {
             console.println((expected - results.size()) + " of " + expected + " runs failed; their errors are in results.json");
             return Main.FAILED;

@@ -51,6 +51,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--warmup-runs", paramLabel = "N", description = "untimed replays before each measured one (default 1)")
     int warmupRuns = 1;
 
+    @Option(names = "--threads", split = ",", paramLabel = "N",
+            description = "threads replaying each trace at once, each a copy of its own (default 1; a list is a sweep)")
+    List<Integer> threads = List.of(1);
+
     private final ExperimentLoader loader;
     private final Injector injector;
     private final PrintStream console;
@@ -82,6 +86,7 @@ public final class ReplayCommand implements Callable<Integer> {
         settings.put("touch", touch);
         settings.put("latency-sampling", latencySampling);
         settings.put("warmup-runs", warmupRuns);
+        settings.put("threads", threads);
         settings.put("virtual-memory", Map.of("kind", virtualMemories));
         settings.put("strategies", strategyList);
         settings.put("workloads", workloads);

@@ -18,6 +18,8 @@ import org.alloclab.harness.workload.WorkloadProvider;
  * @param warmupRuns      untimed replays before each measured one
  * @param latencySampling one call in this many is timed (a power of two)
  * @param touch           what is written into each new block: none, first or all
+ * @param threads         the thread counts to run every workload with, each a run of its own (a sweep);
+ *                        {@code [1]} by default
  * @param output          the folder under which a run's folder is made
  * @param virtualMemories the virtual memories to run on, each fresh per run
  * @param strategies      the strategies to compare
@@ -30,6 +32,7 @@ public record Experiment(
         int warmupRuns,
         int latencySampling,
         String touch,
+        List<Integer> threads,
         Path output,
         List<VirtualMemorySpec> virtualMemories,
         List<StrategySpec> strategies,

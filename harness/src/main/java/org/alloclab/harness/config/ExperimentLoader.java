@@ -35,7 +35,9 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "output", "virtual-memory", "strategies", "workloads");
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "threads", "output", "virtual-memory", "strategies", "workloads");
+    /** The most threads a run may have: platform threads, one per stream, on machines of today. */
+    public static final int MAX_THREADS = 512;
 
     private final Registry<AllocatorProvider> strategies;
     private final Registry<VirtualMemoryProvider> virtualMemories;
@@ -147,6 +149,7 @@ public final class ExperimentLoader {
             throw new ConfigurationException(where(a.getValue("touch")) + ROOT + ".touch: must be none, first or all, was '"
                     + touch + "'");
         }
+        List<Integer> threads = threads(a);
         Path output = Path.of(get(a, "output", () -> a.getString("output")));
 
         var vms = new ArrayList<Experiment.VirtualMemorySpec>();
@@ -200,8 +203,32 @@ public final class ExperimentLoader {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
         }
         Map<String, Object> rendered = a.root().unwrapped();
-        return new Experiment(source, seed, warmupRuns, latencySampling, touch, output, List.copyOf(vms), List.copyOf(strategySpecs),
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, threads, output, List.copyOf(vms), List.copyOf(strategySpecs),
                 List.copyOf(workloadSpecs), rendered);
+    }
+
+    /** {@code threads}: a count or a list of counts (a sweep), each from 1 to {@link #MAX_THREADS}, none twice. */
+    private static List<Integer> threads(Config a) {
+        ConfigValue v = a.getValue("threads");
+        List<Integer> counts;
+        try {
+            counts = v.valueType() == ConfigValueType.LIST ? a.getIntList("threads") : List.of(a.getInt("threads"));
+        } catch (ConfigException.WrongType e) {
+            throw new ConfigurationException(where(v) + ROOT + ".threads: must be a number of threads or a list of them,"
+                    + " like 2 or [1, 2, 4]", e);
+        }
+        if (counts.isEmpty()) {
+            throw new ConfigurationException(where(v) + ROOT + ".threads: needs at least one value");
+        }
+        for (int n : counts) {
+            if (n < 1 || n > MAX_THREADS) {
+                throw new ConfigurationException(where(v) + ROOT + ".threads: must be from 1 to " + MAX_THREADS + ", was " + n);
+            }
+        }
+        if (new HashSet<>(counts).size() != counts.size()) {
+            throw new ConfigurationException(where(v) + ROOT + ".threads: " + counts + " names a count twice");
+        }
+        return List.copyOf(counts);
     }
 
     /** One combination of a sweep: the values, and what tells it apart in a label ("" when nothing was swept). */

@@ -11,14 +11,18 @@ import java.util.Map;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import org.alloclab.api.Allocator;
+import org.alloclab.api.LockingAllocator;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.config.Experiment;
 import org.alloclab.harness.workload.Operations;
+import org.alloclab.harness.workload.Streams;
 
 /**
- * Runs an experiment: every workload is generated once from the seed, then replayed by every strategy on
- * every virtual memory kind, each run on a fresh virtual memory and a fresh allocator. A run that fails is
- * recorded with its error and the experiment goes on; results are written as each run finishes.
+ * Runs an experiment: every workload is generated once from the seed (once per thread count of the
+ * {@code threads} sweep), then replayed by every strategy on every virtual memory kind, each run on a fresh
+ * virtual memory and a fresh allocator. A run that fails is recorded with its error and the experiment
+ * goes on; results are written as each run finishes. A long run shows a progress bar when a person
+ * watches ({@link ProgressDisplay}); otherwise, and once it is done, a run is one line.
  */
 public final class ExperimentRunner {
 
@@ -56,31 +60,57 @@ public final class ExperimentRunner {
         writer.write();
 
         var results = new ArrayList<RunResult>();
-        int total = experiment.workloads().size() * experiment.strategies().size() * experiment.virtualMemories().size();
+        int total = experiment.workloads().size() * experiment.threads().size() * experiment.strategies().size()
+                * experiment.virtualMemories().size();
         int done = 0;
         for (int w = 0; w < experiment.workloads().size(); w++) {
             Experiment.WorkloadSpec workload = experiment.workloads().get(w);
-            Operations ops = workload.provider().generate(workload.name(), workload.parameters(), experiment.seed() + w);
-            var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(java.util.Locale.ROOT)),
-                    experiment.latencySampling());
-            double harnessCost = replayer.calibrate(ops);
-            for (Experiment.VirtualMemorySpec vmSpec : experiment.virtualMemories()) {
-                for (Experiment.StrategySpec strategy : experiment.strategies()) {
-                    done++;
-                    out.printf("[%d/%d] %s on %s, %s (%,d operations) ... ", done, total, strategy.label(),
-                            vmSpec.kind(), workload.name(), ops.size());
-                    out.flush();
+            for (int threads : experiment.threads()) {
+                List<Operations> streams = workload.provider().generate(workload.name(), workload.parameters(),
+                        experiment.seed() + w, threads);
+                if (threads > 1) {
                     try {
-                        for (int warmup = 0; warmup < experiment.warmupRuns(); warmup++) {
-                            replayOnce(replayer, vmSpec, strategy, ops);
+                        Streams.check(streams);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalStateException("workload " + workload.name() + " for " + threads
+                                + " threads breaks the rules of streams (a bug of its generator): " + e.getMessage(), e);
+                    }
+                }
+                long events = Streams.operations(streams);
+                var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(java.util.Locale.ROOT)),
+                        experiment.latencySampling());
+                double harnessCost;
+                try (var bar = ProgressDisplay.open(out, "calibrating the harness on " + workload.name(),
+                        events * Replayer.CALIBRATION_ROUNDS)) {
+                    harnessCost = replayer.withProgress(bar.after(0)).calibrate(streams);
+                }
+                for (Experiment.VirtualMemorySpec vmSpec : experiment.virtualMemories()) {
+                    for (Experiment.StrategySpec strategy : experiment.strategies()) {
+                        done++;
+                        String run = String.format("[%d/%d] %s on %s, %s%s", done, total, strategy.label(),
+                                vmSpec.kind(), workload.name(), threads == 1 ? "" : ", " + threads + " threads");
+                        String line = String.format("%s (%,d operations) ... ", run, events);
+                        try (var bar = ProgressDisplay.open(out, run, events * (experiment.warmupRuns() + 1L))) {
+                            if (!bar.shown()) {
+                                out.print(line);
+                                out.flush();
+                            }
+                            try {
+                                for (int warmup = 0; warmup < experiment.warmupRuns(); warmup++) {
+                                    replayOnce(replayer.withProgress(bar.after(warmup * events)), vmSpec, strategy, streams);
+                                }
+                                RunResult r = replayOnce(replayer.withProgress(bar.after(experiment.warmupRuns() * events)),
+                                        vmSpec, strategy, streams).withHarnessCost(harnessCost);
+                                results.add(r);
+                                writer.add(r);
+                                bar.close();
+                                out.printf("%s%.0f ms%n", bar.shown() ? line : "", r.elapsedNanos() / 1e6);
+                            } catch (RuntimeException e) {
+                                writer.addFailure(strategy.label(), vmSpec.kind(), workload.name(), threads, e);
+                                bar.close();
+                                out.println((bar.shown() ? line : "") + "FAILED: " + e.getMessage());
+                            }
                         }
-                        RunResult r = replayOnce(replayer, vmSpec, strategy, ops).withHarnessCost(harnessCost);
-                        results.add(r);
-                        writer.add(r);
-                        out.printf("%.0f ms%n", r.elapsedNanos() / 1e6);
-                    } catch (RuntimeException e) {
-                        writer.addFailure(strategy.label(), vmSpec.kind(), workload.name(), e);
-                        out.println("FAILED: " + e.getMessage());
                     }
                 }
             }
@@ -88,12 +118,56 @@ public final class ExperimentRunner {
         return results;
     }
 
+    /**
+     * One replay on a fresh virtual memory and allocator. With several streams a strategy that is not
+     * {@link org.alloclab.api.Capability#THREAD_SAFE} runs behind the locking layer, which its result
+     * records as a decorator.
+     */
     private static RunResult replayOnce(Replayer replayer, Experiment.VirtualMemorySpec vmSpec,
-                                        Experiment.StrategySpec strategy, Operations ops) {
-        try (VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
-             Allocator allocator = strategy.provider().create(strategy.parameters(), vm)) {
-            return replayer.replay(strategy.label(), strategy.parameters().asMap(), ops, allocator, vm);
+                                        Experiment.StrategySpec strategy, List<Operations> streams) {
+        return onFreshThread(() -> {
+            try (VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
+                 Allocator created = strategy.provider().create(strategy.parameters(), vm)) {
+                Allocator allocator = streams.size() > 1 ? LockingAllocator.threadSafe(created) : created;
+                return replayer.replay(strategy.label(), strategy.parameters().asMap(), streams, allocator, vm);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code run} on a platform thread of its own and waits for it. Each run starts on a thread that
+     * has never allocated: a native allocator that keeps per-thread state (glibc gives each new thread
+     * an arena of its own, jemalloc a thread cache) then starts as clean as in a new process, instead of
+     * inheriting what earlier runs and the JVM left in the runner's thread.
+     */
+    private static RunResult onFreshThread(java.util.function.Supplier<RunResult> run) {
+        var result = new java.util.concurrent.atomic.AtomicReference<RunResult>();
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        Thread thread = Thread.ofPlatform().name("alloclab-run").start(() -> {
+            try {
+                result.set(run.get());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a run was going on", e);
         }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
+        return result.get();
     }
 
     /** The machine and build of the last {@link #run()}, as written into results.json. */

@@ -14,13 +14,17 @@ import org.alloclab.api.SegmentMemory;
  * other call returns at once. Replaying a workload through it measures the harness's own cost per
  * operation — the dispatch, bookkeeping and timing every real strategy's figures include. Not a
  * strategy: its blocks are not memory, so it is never registered.
+ *
+ * <p>It declares {@link Capability#THREAD_SAFE} so that a calibration with several threads measures the
+ * harness, not a lock: its one field is written without synchronisation, and a lost update only makes
+ * two made-up addresses alike, which nothing ever looks at.
  */
 final class NoopAllocator extends AbstractAllocator {
 
     private long next = 1L << 40;
 
     NoopAllocator() {
-        super("calibration.noop", EnumSet.of(Capability.FREE, Capability.REALLOCATE, Capability.RESET));
+        super("calibration.noop", EnumSet.of(Capability.FREE, Capability.REALLOCATE, Capability.RESET, Capability.THREAD_SAFE));
     }
 
     @Override

@@ -1,18 +1,22 @@
 package org.alloclab.harness.run;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.HdrHistogram.Histogram;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
 import org.alloclab.api.Frame;
+import org.alloclab.api.LockingAllocator;
 import org.alloclab.api.Memory;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.workload.Operations;
 import org.alloclab.harness.workload.Operations.Kind;
+import org.alloclab.harness.workload.Streams;
 
 /**
  * Replays {@link Operations} against one allocator and measures it: nanoseconds per operation into an
@@ -31,8 +35,34 @@ import org.alloclab.harness.workload.Operations.Kind;
  * workload frame if it has frames; without {@link Capability#REALLOCATE} a resize is allocate, copy and
  * free. At the end every surviving block is freed (or the strategy reset) to measure what it gives back,
  * and {@link Allocator#verify()} is called, so every run is also a correctness check.
+ *
+ * <h2>Threads</h2>
+ * A workload of one stream is replayed by the calling thread, by the loop below, which is the same for
+ * one thread as it was before threads existed. A workload of several streams goes to
+ * {@link ThreadedReplay}: one platform thread per stream, cross-thread handovers and meeting points as
+ * {@link Operations} defines them, per-thread histograms merged at the end.
+ *
+ * <h2>Progress</h2>
+ * A {@link Progress} is told how far a replay has come at the footprint probes, whose time is excluded
+ * from the replay's, so a progress bar never lands inside a timed call.
  */
 public final class Replayer {
+
+    /** Told how many operations of the current replay are done; called outside the timed sections. */
+    @FunctionalInterface
+    public interface Progress {
+        /** Nothing is told. */
+        Progress NONE = operations -> { };
+
+        /** {@code operations} of the replay (of all its threads together) are done. */
+        void reached(long operations);
+    }
+
+    /** Replays of a workload {@link #calibrate} makes: the least of the last five counts. */
+    public static final int CALIBRATION_ROUNDS = 7;
+
+    /** How long a thread waits for a handover or a meeting before the run fails, by default. */
+    public static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(60);
 
     /** What is written into each new block. */
     public enum Touch {
@@ -48,35 +78,115 @@ public final class Replayer {
 
     private final Touch touch;
     private final int latencySampling;
+    private final Progress progress;
+    private final Duration waitTimeout;
 
     /**
      * @param touch           what is written into new blocks
      * @param latencySampling time one call in this many (a power of two; 1 times every call)
      */
     public Replayer(Touch touch, int latencySampling) {
+        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT);
+    }
+
+    private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout) {
         if (latencySampling < 1 || Integer.bitCount(latencySampling) != 1) {
             throw new IllegalArgumentException("latency sampling must be a power of two, was " + latencySampling);
         }
+        if (waitTimeout.isNegative() || waitTimeout.isZero()) {
+            throw new IllegalArgumentException("wait timeout must be positive, was " + waitTimeout);
+        }
         this.touch = touch;
         this.latencySampling = latencySampling;
+        this.progress = progress;
+        this.waitTimeout = waitTimeout;
+    }
+
+    /** This replayer telling {@code progress} how far each replay has come. */
+    public Replayer withProgress(Progress progress) {
+        return new Replayer(touch, latencySampling, progress, waitTimeout);
+    }
+
+    /**
+     * This replayer failing a run of several threads when one waits longer than {@code timeout} for a
+     * handover or a meeting (default {@link #DEFAULT_WAIT_TIMEOUT}).
+     */
+    public Replayer withWaitTimeout(Duration timeout) {
+        return new Replayer(touch, latencySampling, progress, timeout);
+    }
+
+    /**
+     * The harness's own cost per operation of a workload of one or several streams, in nanoseconds of
+     * wall time per operation of all streams; for one stream {@link #calibrate(Operations)}. With several,
+     * the no-op allocator is replayed by as many threads, so the figure includes the handovers and
+     * meetings.
+     */
+    public double calibrate(List<Operations> streams) {
+        if (streams.size() == 1) {
+            return calibrate(streams.getFirst());
+        }
+        long total = Streams.operations(streams);
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
+            long before = round * total;
+            var threaded = new ThreadedReplay(Touch.NONE, latencySampling, done -> progress.reached(before + done),
+                    waitTimeout);
+            try (var noop = new NoopAllocator()) {
+                long elapsed = threaded.replay("calibration", Map.of(), streams, noop, null).elapsedNanos();
+                if (round >= 2) {
+                    best = Math.min(best, elapsed);
+                }
+            }
+        }
+        return (double) best / Math.max(1, total);
+    }
+
+    /**
+     * Replays a workload of one or several streams (see {@link Operations}): one stream as
+     * {@link #replay(String, Map, Operations, Allocator, VirtualMemory)}, several on as many threads at once.
+     * With several, {@code allocator} must be {@link Capability#THREAD_SAFE} (wrap it in a
+     * {@link org.alloclab.api.LockingAllocator} when it is not) and the streams must pass
+     * {@link Streams#check(List)}.
+     */
+    public RunResult replay(String label, Map<String, Object> parameters, List<Operations> streams, Allocator allocator,
+                            VirtualMemory vm) {
+        if (streams.size() == 1) {
+            return replay(label, parameters, streams.getFirst(), allocator, vm);
+        }
+        if (!allocator.supports(Capability.THREAD_SAFE)) {
+            throw new IllegalArgumentException(allocator.strategy() + " is not thread-safe: " + streams.size()
+                    + " threads can only use it through a locking layer");
+        }
+        return new ThreadedReplay(touch, latencySampling, progress, waitTimeout)
+                .replay(label, parameters, streams, allocator, vm);
+    }
+
+    /** The layers {@code allocator} runs under, outermost first: what results record as decorators. */
+    static List<String> decorators(Allocator allocator) {
+        var names = new java.util.ArrayList<String>();
+        for (Allocator a = allocator; a instanceof LockingAllocator locking; a = locking.inner()) {
+            names.add(LockingAllocator.NAME);
+        }
+        return List.copyOf(names);
     }
 
     /**
      * The harness's own cost per operation of {@code ops}, in nanoseconds: replays through an allocator
      * that does nothing, timed as real replays are. The least of several, after two to warm up: what is
      * wanted is the harness's cost, not the JIT's or the collector's, which vary from one replay to the
-     * next on a small machine.
+     * next on a small machine. Progress is told after each replay.
      */
     public double calibrate(Operations ops) {
         var bare = new Replayer(Touch.NONE, latencySampling);
         long best = Long.MAX_VALUE;
-        for (int round = 0; round < 7; round++) {
+        for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
             try (var noop = new NoopAllocator()) {
                 long elapsed = bare.replay("calibration", Map.of(), ops, noop, null).elapsedNanos();
                 if (round >= 2) {
                     best = Math.min(best, elapsed);
                 }
             }
+            progress.reached((round + 1L) * ops.size());
         }
         return (double) best / Math.max(1, ops.size());
     }
@@ -208,6 +318,7 @@ public final class Replayer {
                         frameTimes.recordValue(System.nanoTime() - t0);
                     }
                 }
+                case BARRIER -> { }                      // one thread meets only itself
             }
             if (live > peakLive) {
                 peakLive = live;
@@ -217,6 +328,7 @@ public final class Replayer {
                 timeline.add(new Timeline.Sample(i + 1L, p0 - started - probing, live, footprint.committed(),
                         footprint.resident()));
                 nextPeakSample = Math.max(nextPeakSample, live + live / 100 + 1);
+                progress.reached(i + 1L);
                 probing += System.nanoTime() - p0;
             }
         }
@@ -254,10 +366,10 @@ public final class Replayer {
                 skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes());
+                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator));
     }
 
-    private static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {
+    static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {
         long moved = allocator.allocate(newSize);
         if (moved != 0) {
             allocator.memory().copy(address, moved, Math.min(oldSize, newSize));
@@ -269,6 +381,11 @@ public final class Replayer {
     }
 
     private void touch(Memory memory, long address, long size, int slot) {
+        touch(touch, memory, address, size, slot);
+    }
+
+    /** Writes into a new block what {@code touch} says. */
+    static void touch(Touch touch, Memory memory, long address, long size, int slot) {
         switch (touch) {
             case NONE -> { }
             case FIRST -> {

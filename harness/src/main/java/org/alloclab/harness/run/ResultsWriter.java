@@ -52,7 +52,8 @@ public final class ResultsWriter {
     public void add(RunResult r) {
         var entry = toMap(r);
         String stem = String.format(java.util.Locale.ROOT, "%02d-%s", results.size() + 1,
-                (r.strategy() + "-" + r.virtualMemory() + "-" + r.workload()).replaceAll("[^A-Za-z0-9._-]+", "_"));
+                (r.strategy() + "-" + r.virtualMemory() + "-" + r.workload() + (r.threads() == 1 ? "" : "-" + r.threads() + "t"))
+                        .replaceAll("[^A-Za-z0-9._-]+", "_"));
         entry.put("latency_files", writeHistograms(stem, r));
         results.add(entry);
         write();
@@ -94,10 +95,16 @@ public final class ResultsWriter {
 
     /** Adds a run that failed with {@code error} and rewrites the file. */
     public void addFailure(String strategy, String virtualMemory, String workload, Throwable error) {
+        addFailure(strategy, virtualMemory, workload, 1, error);
+    }
+
+    /** Adds a run on {@code threads} threads that failed with {@code error} and rewrites the file. */
+    public void addFailure(String strategy, String virtualMemory, String workload, int threads, Throwable error) {
         var m = new LinkedHashMap<String, Object>();
         m.put("strategy", strategy);
         m.put("virtual_memory", virtualMemory);
         m.put("workload", workload);
+        m.put("threads", threads);
         m.put("error", String.valueOf(error));
         results.add(m);
         write();
@@ -123,6 +130,8 @@ public final class ResultsWriter {
         m.put("parameters", r.parameters());
         m.put("virtual_memory", r.virtualMemory());
         m.put("workload", r.workload());
+        m.put("threads", r.threads());
+        m.put("decorators", r.decorators());
         m.put("events", r.events());
         m.put("failures", r.failures());
         m.put("skipped", r.skipped());

@@ -35,6 +35,9 @@ import org.alloclab.harness.workload.Operations;
  * @param strategyStats              the strategy's own metrics at the end
  * @param vmStats                    the virtual memory's counters at the end, or null when unused
  * @param workloadNotes              counts reported by the workload (e.g. unmatched frees of a trace)
+ * @param threads                    threads that replayed the workload at once (1: the one-thread replay)
+ * @param decorators                 layers the strategy ran under, outermost first (e.g. {@code locking},
+ *                                   added when a strategy that is not thread-safe ran on several threads)
  */
 public record RunResult(
         String strategy,
@@ -59,12 +62,17 @@ public record RunResult(
         Timeline timeline,
         Map<String, Long> strategyStats,
         VirtualMemoryStats vmStats,
-        Map<String, Long> workloadNotes) {
+        Map<String, Long> workloadNotes,
+        int threads,
+        java.util.List<String> decorators) {
 
-    /** The result of a calibration replay: only the events and the time are meaningful. */
+    /**
+     * The result of a calibration replay: only the events and the time are meaningful.
+     */
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
-                0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of());
+                0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
+                java.util.List.of());
     }
 
     /** This result with the harness's own cost per event on its workload. */
@@ -72,7 +80,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes);
+                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators);
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */

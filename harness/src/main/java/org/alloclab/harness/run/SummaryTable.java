@@ -16,21 +16,28 @@ public final class SummaryTable {
     private SummaryTable() {
     }
 
-    /** The table as text, columns padded to their widest cell. */
+    /**
+     * The table as text, columns padded to their widest cell. When a run had more than one thread, a
+     * {@code threads} column follows the workload, and a strategy that ran behind decorators shows them
+     * in brackets ({@code linear.vm [locking]}).
+     */
     public static String render(List<RunResult> results) {
+        boolean threaded = results.stream().anyMatch(r -> r.threads() > 1);
         var rows = new ArrayList<String[]>();
-        rows.add(HEADER);
+        rows.add(threaded ? withThreads(HEADER, "threads") : HEADER);
         for (RunResult r : results) {
-            rows.add(new String[] {
-                    r.strategy(), r.virtualMemory(), r.workload(),
+            String[] row = {
+                    r.decorators().isEmpty() ? r.strategy() : r.strategy() + " [" + String.join(", ", r.decorators()) + "]",
+                    r.virtualMemory(), r.workload(),
                     String.format(Locale.ROOT, "%,d", r.events()),
                     String.format(Locale.ROOT, "%,d", r.failures()),
                     Sizes.format(r.peakLiveBytes()), Sizes.format(r.peakCommittedBytes()),
                     ratio(r.footprintRatio()), ratio(r.residentRatio()), Sizes.format(r.committedAfterFreeAllBytes()),
                     p50p99(r.latency().get("allocate")), p50p99(r.latency().get("free")),
-                    String.format(Locale.ROOT, "%.2f", r.throughput() / 1e6)});
+                    String.format(Locale.ROOT, "%.2f", r.throughput() / 1e6)};
+            rows.add(threaded ? withThreads(row, Integer.toString(r.threads())) : row);
         }
-        int[] width = new int[HEADER.length];
+        int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
             for (int c = 0; c < row.length; c++) {
                 width[c] = Math.max(width[c], row[c].length());
@@ -40,7 +47,7 @@ public final class SummaryTable {
         for (int i = 0; i < rows.size(); i++) {
             String[] row = rows.get(i);
             for (int c = 0; c < row.length; c++) {
-                boolean numeric = c >= 3;
+                boolean numeric = c >= 3;           // the threads column, when there, is numeric too
                 sb.append(numeric ? " ".repeat(width[c] - row[c].length()) + row[c]
                         : row[c] + " ".repeat(width[c] - row[c].length()));
                 sb.append(c + 1 < row.length ? "  " : "\n");
@@ -52,6 +59,15 @@ public final class SummaryTable {
             }
         }
         return sb.toString();
+    }
+
+    /** {@code row} with {@code threads} inserted after the workload column. */
+    private static String[] withThreads(String[] row, String threads) {
+        String[] wider = new String[row.length + 1];
+        System.arraycopy(row, 0, wider, 0, 3);
+        wider[3] = threads;
+        System.arraycopy(row, 3, wider, 4, row.length - 3);
+        return wider;
     }
 
     private static String ratio(double r) {
