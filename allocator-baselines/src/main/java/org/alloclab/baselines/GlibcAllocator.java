@@ -1,5 +1,7 @@
 package org.alloclab.baselines;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.alloclab.api.AllocatorStats;
 
 /**
@@ -13,29 +15,57 @@ import org.alloclab.api.AllocatorStats;
  *   reallocate(p, n)            →  realloc(p, n)                 in place when the chunk can grow
  *   free(p)                     →  free(p)
  *   usableSize(p)               →  malloc_usable_size(p)
- *   committed_bytes             =  mallinfo2: growth of arena + hblkhd since creation, or of
- *                                  uordblks + hblkhd when that grew more
+ *   committed_bytes             =  growth of this thread's arena (heap_info.size or resident pages,
+ *                                  whichever grew more) + live mmapped chunks; see below
+ *   resident_bytes              =  resident growth of that arena (mincore) + resident live mmapped chunks
  * </pre>
  *
- * <h2>Footprint</h2>
- * What glibc holds from the system is {@code mallinfo2}'s {@code arena} (heap space of every arena) plus
- * {@code hblkhd} (chunks mmapped on their own). That heap is the process's: the JVM's JIT, garbage
- * collector and class loading call {@code malloc} on other threads at the same time, and their use is
- * counted too. So {@code committed_bytes} is a growth since this allocator was created, never below 0,
- * with the baseline taken after a {@code malloc_trim(0)}; and it is the larger of two growths:
+ * <h2>Footprint: the thread's arena, not the process</h2>
+ * glibc gives each thread an <em>arena</em> on its first {@code malloc} and serves the thread from it. A
+ * thread arena is a list of heaps, each a 64 MiB reservation read/write up to {@code heap_info.size}
+ * (what glibc has committed: it grows as blocks need it and shrinks when glibc trims the top); blocks from
+ * 128 KiB up (the mmap threshold, which glibc raises as such blocks are freed, up to 32 MiB) are mmapped
+ * on their own instead. {@code mallinfo2} sums every arena of the process, the JVM's JIT compilers, GC and
+ * class loading included, so its growth says little about this allocator. The harness runs each replay
+ * on a new platform thread; {@link ArenaFootprint} finds that thread's arena from the first block (chunk
+ * header and {@code heap_info}: glibc internals, read deliberately — the layout of glibc 2.27 and later,
+ * checked, and the reading switched off when it is not that layout) and measures it directly:
  * <ul>
- *   <li>of {@code arena + hblkhd}, what glibc took from the system — this misses blocks placed in free
- *       space the heap already held (left by the JVM or an earlier allocator: {@code malloc_trim}
- *       returns such pages to the kernel but the arena keeps their addresses), which would make the
- *       footprint look smaller than the live bytes;</li>
- *   <li>of {@code uordblks + hblkhd}, what is in use in chunks — this misses the free space a workload
- *       leaves behind, but never falls below the chunks of the live blocks.</li>
+ *   <li>{@code committed_bytes}: growth, since the arena was first seen, of the sum of its heaps'
+ *       {@code size}s or of their resident pages, whichever grew more, plus the mapping lengths of this
+ *       allocator's live mmapped chunks. The resident growth matters when the thread was handed an arena
+ *       an exited thread left (glibc does that before it makes a new one: each run after the first gets
+ *       the previous run's arena). Such an arena keeps its size, free space included, so its size does
+ *       not grow while the replay refills it; but {@code malloc_trim} at creation made that free space
+ *       non-resident, and what the replay touches becomes resident again. Resident pages of a free top
+ *       chunk the previous owner left are not counted until a block takes them.</li>
+ *   <li>{@code resident_bytes}: that resident growth alone, plus resident pages of live mmapped chunks.
+ *       A free gives no page back: glibc keeps freed pages resident until it trims the heap's top (not
+ *       below the highest live block) or {@code malloc_trim} runs.</li>
  * </ul>
- * The figure is honest only when this allocator's blocks dominate: the JIT compiler's threads alone hold
- * megabytes of {@code malloc}'d arenas while they compile, and arena space once taken is rarely given
- * back, so repeated runs of a 4 MiB workload early in a JVM's life were seen to report 7 to 16 MiB.
- * Compare glibc's footprint on workloads of tens of megabytes, or after a warm-up. glibc does not say
- * what is resident, so no {@code resident_bytes} is reported. The raw process-wide {@code mallinfo2} fields are reported too ({@code glibc_*}).
+ * Counted with this allocator's blocks: what the JVM itself mallocs on the same thread (handle blocks,
+ * resource areas: some hundreds of KiB). Not counted: the few blocks a thread's tcache hands back that
+ * belong to other arenas (its frees of other threads' blocks land there); {@code glibc_arenas} counts
+ * only the allocating threads' own arenas, summed when several threads allocate.
+ *
+ * <h3>An arena of its own: MALLOC_ARENA_MAX</h3>
+ * glibc caps the arenas at 8 per core (16 on 2 cores) and fixes that cap the first time a thread finds
+ * more than 8 arenas — while the JVM starts, since its threads each take one. {@code mallopt(M_ARENA_MAX)}
+ * afterwards is accepted and ignored (checked on glibc 2.36), so this class does not call it. Past the
+ * cap a new thread is handed an existing arena in turn: often an idle JVM thread's (harmless), perhaps a
+ * JIT compiler's (noisy), perhaps {@code main_arena} (no heap headers: the fallback below).
+ * {@code glibc_arena_threads} says how many threads share the arena. Start the JVM with
+ * {@code MALLOC_ARENA_MAX=1024} (or {@code GLIBC_TUNABLES=glibc.malloc.arena_max=1024}) in its environment
+ * for an arena no other thread uses; this module's tests do.
+ *
+ * <h3>Fallback: mallinfo2</h3>
+ * When the thread's arena is {@code main_arena}, or the heap layout is not the one expected,
+ * {@code committed_bytes} is the growth of {@code mallinfo2}'s {@code arena + hblkhd} since creation (after
+ * a {@code malloc_trim(0)}), or of {@code uordblks + hblkhd} when that grew more, never below 0; no
+ * {@code resident_bytes} is reported, {@code glibc_arena_measure} is 0 and one line on stderr per process
+ * says why. That figure is the process's, the JVM's mallocs and frees on other threads included: on the
+ * three reference traces it read 0.9 to 1.3 times the arena's. The process-wide {@code mallinfo2} fields
+ * are reported in any case ({@code process_*}).
  * {@code overhead_bytes} is glibc's 8-byte size word in front of each live block ({@code SIZE_SZ});
  * padding for alignment and the second word of mmapped chunks are not counted.
  *
@@ -44,13 +74,20 @@ import org.alloclab.api.AllocatorStats;
  * block's address and requested size go into an {@link AddressTable} — a striped primitive hash table,
  * 24 to 48 bytes of Java heap per live block and one uncontended lock per operation — and a free, a
  * reallocation or a usable-size query of an address that is not a live block throws before glibc sees
- * it. The tracking is part of every latency measured for this baseline. {@code close()} frees every
- * block still live and calls {@code malloc_trim(0)}.
+ * it. The tracking is part of every latency measured for this baseline, and so is the footprint's: a
+ * read of the chunk header per allocation, free and reallocation. {@code stats()} walks the arena's heaps
+ * and asks {@code mincore} about them and {@code mallinfo2} about the process: 30 to 80 µs with a 48 MiB
+ * heap here. {@code close()} frees every block still live and calls {@code malloc_trim(0)}.
  *
  * <p>Thread-safe, as glibc is.
  */
 public final class GlibcAllocator extends NativeHeapAllocator {
 
+    /** Printed once per process: when the arena figures cannot be used, when the arena is shared. */
+    private static final AtomicBoolean FALLBACK_TOLD = new AtomicBoolean();
+    private static final AtomicBoolean SHARED_TOLD = new AtomicBoolean();
+
+    private final ArenaFootprint arena = new ArenaFootprint();
     private final Libc.MallInfo baseline;
 
     /**
@@ -67,16 +104,24 @@ public final class GlibcAllocator extends NativeHeapAllocator {
 
     @Override
     long nativeAllocate(long size, long alignment) {
-        return Libc.allocate(size, alignment);
+        long address = Libc.allocate(size, alignment);
+        if (address != 0) {
+            arena.allocated(address);
+        }
+        return address;
     }
 
     @Override
     long nativeReallocate(long address, long newSize) {
-        return Libc.realloc(address, newSize);
+        arena.freeing(address);
+        long moved = Libc.realloc(address, newSize);
+        arena.allocated(moved != 0 ? moved : address);
+        return moved;
     }
 
     @Override
     void nativeFree(long address) {
+        arena.freeing(address);
         Libc.free(address);
     }
 
@@ -87,12 +132,41 @@ public final class GlibcAllocator extends NativeHeapAllocator {
 
     @Override
     long footprint(AllocatorStats.Builder extra) {
+        ArenaFootprint.Figures f = arena.measure();
         Libc.MallInfo m = Libc.mallinfo();
-        extra.bytes("glibc_arena_bytes", m.arena(), "mallinfo2 arena: heap space of every arena, whole process")
-                .bytes("glibc_mmapped_bytes", m.mmapped(), "mallinfo2 hblkhd: chunks mmapped on their own, whole process")
-                .bytes("glibc_in_use_bytes", m.inUse(), "mallinfo2 uordblks: bytes in heap chunks in use, whole process")
-                .bytes("glibc_free_bytes", m.free(), "mallinfo2 fordblks: bytes in free heap chunks, whole process");
-        return Math.max(0, Math.max(m.footprint() - baseline.footprint(), m.used() - baseline.used()));
+        long committed;
+        if (f != null) {
+            committed = f.committed();
+            extra.bytes("resident_bytes", f.resident(), "resident pages grown in this allocator's arena heaps since first seen, plus those of its live mmapped chunks (mincore)")
+                    .bytes("glibc_heap_bytes", f.heapBytes(), "heap_info.size summed over the heaps of this allocator's arenas: read/write heap space, absolute")
+                    .bytes("glibc_heap_resident_bytes", f.heapResident(), "resident pages of those heaps (mincore), absolute")
+                    .bytes("glibc_mmapped_bytes", f.mmappedBytes(), "this allocator's live chunks mmapped on their own, mapping lengths")
+                    .bytes("glibc_mmapped_resident_bytes", f.mmappedResident(), "resident pages of those chunks (mincore)")
+                    .count("glibc_arenas", f.arenas(), "arenas holding this allocator's heap blocks (one per allocating thread at best)")
+                    .count("glibc_arena_threads", f.arenaThreads(), "threads attached to the busiest of those arenas: above 1 the JVM shares it (see the class comment)");
+            if (f.arenaThreads() > 1 && f.arenas() == 1 && SHARED_TOLD.compareAndSet(false, true)) {
+                System.err.println("alloclab: glibc: the allocating thread shares its arena with " + (f.arenaThreads() - 1)
+                        + " other thread(s), whose mallocs count in its footprint (glibc's arena cap was reached as the "
+                        + "JVM started); run with MALLOC_ARENA_MAX=1024 in the environment for an arena of its own");
+            }
+        } else {
+            committed = Math.max(0, Math.max(m.footprint() - baseline.footprint(), m.used() - baseline.used()));
+            if (FALLBACK_TOLD.compareAndSet(false, true)) {
+                System.err.println("alloclab: glibc: footprint from mallinfo2 (whole process, JVM included): "
+                        + arena.fallback());
+            }
+        }
+        extra.count("glibc_arena_measure", f != null ? 1 : 0, "1: committed/resident read from this allocator's arena; 0: from mallinfo2, process-wide (see the class comment)")
+                .bytes("process_heap_bytes", m.arena(), "mallinfo2 arena: heap space of every arena, whole process")
+                .bytes("process_mmapped_bytes", m.mmapped(), "mallinfo2 hblkhd: chunks mmapped on their own, whole process")
+                .bytes("process_in_use_bytes", m.inUse(), "mallinfo2 uordblks: bytes in heap chunks in use, whole process")
+                .bytes("process_free_bytes", m.free(), "mallinfo2 fordblks: bytes in free heap chunks, whole process");
+        return committed;
+    }
+
+    /** Why committed_bytes comes from mallinfo2 rather than this allocator's arena, or null when it does not. */
+    String footprintFallback() {
+        return arena.fallback();
     }
 
     @Override
@@ -103,5 +177,6 @@ public final class GlibcAllocator extends NativeHeapAllocator {
     @Override
     void released() {
         Libc.trim();
+        arena.close();
     }
 }

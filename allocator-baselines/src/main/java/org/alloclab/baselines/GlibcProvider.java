@@ -22,7 +22,7 @@ public final class GlibcProvider implements AllocatorProvider {
 
     @Override
     public String description() {
-        return "baseline: glibc malloc/free/realloc/aligned_alloc through critical FFM downcalls; committed from mallinfo2 (growth of arena + hblkhd)";
+        return "baseline: glibc malloc/free/realloc/aligned_alloc through critical FFM downcalls; committed/resident read from the allocating thread's arena (set MALLOC_ARENA_MAX=1024 for one of its own)";
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,15 +28,21 @@ import java.util.Locale;
  *   malloc_usable_size(ptr)            critical
  *   mallinfo2()                        struct mallinfo2 by value: ten size_t (glibc 2.33 or newer)
  *   malloc_trim(pad)                   give free memory at the heaps' tops and in free pages back
+ *   gnu_get_libc_version()             "2.36": which layout of the heap's internals to expect
+ *   getpagesize()                      the kernel's page size
+ *   mincore(addr, len, vec)            which pages of a range are resident; -1 (ENOMEM) when unmapped
+ *   process_vm_readv(self, …)          a read of this process's memory that fails (EFAULT) instead of
+ *                                      crashing when the memory is gone: for heap headers glibc may unmap
  * </pre>
+ * The last four serve {@link ArenaFootprint}, which reads glibc's heap headers.
  * The allocation calls are <em>critical</em> ({@link Linker.Option#critical(boolean)}): they never call
  * back into Java and are short — a system call to grow a heap or map a large chunk, at worst a
  * {@code realloc} copying a heap chunk below the mmap threshold (32 MiB at most), during which a
  * safepoint waits — so the thread skips the state transition a normal downcall makes, as C code calling
  * {@code malloc} would. {@code mallinfo2} and {@code malloc_trim} lock and walk every arena, so they are
- * ordinary downcalls. Pointers and {@code size_t} pass as 64-bit
- * integers ({@link ValueLayout#JAVA_LONG}): the same registers as pointers in the SysV x86-64 and AAPCS64
- * conventions, and no {@link MemorySegment} is made per call.
+ * ordinary downcalls, as are the system calls, which only {@code stats()} makes. Pointers and
+ * {@code size_t} pass as 64-bit integers ({@link ValueLayout#JAVA_LONG}): the same registers as pointers
+ * in the SysV x86-64 and AAPCS64 conventions, and no {@link MemorySegment} is made per call.
  *
  * <h2>Platforms</h2>
  * 64-bit Linux with glibc 2.33 or newer. Elsewhere the class still loads and {@link #requireAvailable()}
@@ -96,6 +103,15 @@ final class Libc {
     private static final MethodHandle USABLE_SIZE;
     private static final MethodHandle MALLINFO2_CALL;
     private static final MethodHandle MALLOC_TRIM;
+    private static final MethodHandle MINCORE;
+    private static final MethodHandle PROCESS_VM_READV;
+    /** {@code gnu_get_libc_version()}, e.g. "2.36", or null when this is not glibc. */
+    private static final String VERSION;
+    /** The page size, or 0 when this is not glibc. */
+    static final long PAGE_SIZE;
+    private static final VarHandle ERRNO =
+            Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final int SELF = (int) ProcessHandle.current().pid();
     /** Where {@code mallinfo2}'s struct is returned; one for the process, guarded by {@code Libc.class}. */
     private static final SegmentAllocator MALLINFO2_RESULT;
 
@@ -108,7 +124,7 @@ final class Libc {
             missing.add("64-bit Linux (this is " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
         }
         for (String name : List.of("gnu_get_libc_version", "malloc", "aligned_alloc", "realloc", "free",
-                "malloc_usable_size", "mallinfo2", "malloc_trim")) {
+                "malloc_usable_size", "mallinfo2", "malloc_trim", "getpagesize", "mincore", "process_vm_readv")) {
             if (libc.find(name).isEmpty()) {
                 missing.add(name);
             }
@@ -126,9 +142,18 @@ final class Libc {
             MALLINFO2_CALL = downcall(linker, libc, "mallinfo2", FunctionDescriptor.of(MALLINFO2));
             MALLOC_TRIM = downcall(linker, libc, "malloc_trim", FunctionDescriptor.of(ValueLayout.JAVA_INT, size));
             MALLINFO2_RESULT = SegmentAllocator.prefixAllocator(Arena.global().allocate(MALLINFO2));
+            MINCORE = downcall(linker, libc, "mincore", FunctionDescriptor.of(ValueLayout.JAVA_INT, size, size, size));
+            PROCESS_VM_READV = downcall(linker, libc, "process_vm_readv",
+                    FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size, size, size, size, size),
+                    Linker.Option.captureCallState("errno"));
+            VERSION = callVersion(linker, libc);
+            PAGE_SIZE = callPageSize(linker, libc);
         } else {
             MALLOC = ALIGNED_ALLOC = REALLOC = FREE = USABLE_SIZE = MALLINFO2_CALL = MALLOC_TRIM = null;
+            MINCORE = PROCESS_VM_READV = null;
             MALLINFO2_RESULT = null;
+            VERSION = null;
+            PAGE_SIZE = 0;
         }
     }
 
@@ -201,6 +226,65 @@ final class Libc {
             int released = (int) MALLOC_TRIM.invokeExact(0L);   // 1 when memory went back; either is fine
         } catch (Throwable t) {
             throw unexpected("malloc_trim", t);
+        }
+    }
+
+    /** {@code gnu_get_libc_version()}: "2.36". */
+    static String version() {
+        return VERSION;
+    }
+
+    /**
+     * {@code mincore(address, length, vector)}: one byte per page of the range into {@code vector} (bit 0
+     * set when resident); false when part of the range is not mapped (ENOMEM). {@code address} is
+     * page-aligned.
+     */
+    static boolean mincore(long address, long length, long vector) {
+        try {
+            return (int) MINCORE.invokeExact(address, length, vector) == 0;
+        } catch (Throwable t) {
+            throw unexpected("mincore", t);
+        }
+    }
+
+    /** The layout of the call state {@link #readSelf} fills: {@code errno}. */
+    static StructLayout callState() {
+        return Linker.Option.captureStateLayout();
+    }
+
+    /** {@code errno} as {@link #readSelf} left it in {@code state}. */
+    static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /**
+     * {@code process_vm_readv} of this process: copies {@code iovecs}' remote range into its local one
+     * (two {@code struct iovec} in a row, local first) without faulting when the range is not mapped.
+     * Returns the bytes read, or -1 with {@code errno} in {@code state} (EFAULT when the range is gone).
+     */
+    static long readSelf(MemorySegment state, long iovecs) {
+        try {
+            return (long) PROCESS_VM_READV.invokeExact(state, SELF, iovecs, 1L, iovecs + 16, 1L, 0L);
+        } catch (Throwable t) {
+            throw unexpected("process_vm_readv", t);
+        }
+    }
+
+    private static String callVersion(Linker linker, SymbolLookup libc) {
+        try {
+            MemorySegment s = (MemorySegment) downcall(linker, libc, "gnu_get_libc_version",
+                    FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
+            return s.reinterpret(64).getString(0);
+        } catch (Throwable t) {
+            throw unexpected("gnu_get_libc_version", t);
+        }
+    }
+
+    private static long callPageSize(Linker linker, SymbolLookup libc) {
+        try {
+            return (int) downcall(linker, libc, "getpagesize", FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+        } catch (Throwable t) {
+            throw unexpected("getpagesize", t);
         }
     }
 
