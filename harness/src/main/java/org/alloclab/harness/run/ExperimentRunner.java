@@ -31,6 +31,8 @@ public final class ExperimentRunner {
     private final List<String> command;
     private final PrintStream out;
     private Map<String, Object> environment = Map.of();
+    private final List<java.util.concurrent.CountDownLatch> parked = new ArrayList<>();
+    private java.util.concurrent.CountDownLatch experimentOver = new java.util.concurrent.CountDownLatch(1);
 
     /** A runner of {@code experiment} writing into {@code folder}; {@code command} is recorded in the results. */
     @Inject
@@ -44,6 +46,16 @@ public final class ExperimentRunner {
 
     /** Runs everything; returns the finished runs (failed ones are only in results.json). */
     public List<RunResult> run() {
+        experimentOver = new java.util.concurrent.CountDownLatch(1);
+        try {
+            return runAll();
+        } finally {
+            experimentOver.countDown();               // the parked run threads end now
+            parked.clear();
+        }
+    }
+
+    private List<RunResult> runAll() {
         var header = new LinkedHashMap<String, Object>();
         header.put("alloclab_results_version", 1);
         header.put("started", Instant.now().toString());
@@ -123,7 +135,7 @@ public final class ExperimentRunner {
      * {@link org.alloclab.api.Capability#THREAD_SAFE} runs behind the locking layer, which its result
      * records as a decorator.
      */
-    private static RunResult replayOnce(Replayer replayer, Experiment.VirtualMemorySpec vmSpec,
+    private RunResult replayOnce(Replayer replayer, Experiment.VirtualMemorySpec vmSpec,
                                         Experiment.StrategySpec strategy, List<Operations> streams) {
         return onFreshThread(() -> {
             try (VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
@@ -135,25 +147,35 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Runs {@code run} on a platform thread of its own and waits for it. Each run starts on a thread that
-     * has never allocated: a native allocator that keeps per-thread state (glibc gives each new thread
-     * an arena of its own, jemalloc a thread cache) then starts as clean as in a new process, instead of
-     * inheriting what earlier runs and the JVM left in the runner's thread.
+     * Runs {@code run} on a platform thread of its own and waits for its result. Native allocators keep
+     * per-thread state: glibc gives a thread an arena, jemalloc a thread cache. A thread that has never
+     * allocated gets a fresh one (for glibc only when {@code MALLOC_ARENA_MAX} leaves room, which the
+     * launcher sees to), but glibc hands the arena of a thread that has ended to the next new thread. So
+     * the run's thread does not end: it stays parked, holding its arena, until the experiment is over,
+     * and no run inherits what an earlier one left behind.
      */
-    private static RunResult onFreshThread(java.util.function.Supplier<RunResult> run) {
+    private RunResult onFreshThread(java.util.function.Supplier<RunResult> run) {
         var result = new java.util.concurrent.atomic.AtomicReference<RunResult>();
         var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
-        Thread thread = Thread.ofPlatform().name("alloclab-run").start(() -> {
+        var finished = new java.util.concurrent.CountDownLatch(1);
+        Thread.ofPlatform().name("alloclab-run-" + (parked.size() + 1)).daemon().start(() -> {
             try {
                 result.set(run.get());
             } catch (Throwable t) {
                 failure.set(t);
+            } finally {
+                finished.countDown();
+            }
+            try {
+                experimentOver.await();          // keep this thread's native allocator state out of reach
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         });
+        parked.add(finished);
         try {
-            thread.join();
+            finished.await();
         } catch (InterruptedException e) {
-            thread.interrupt();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while a run was going on", e);
         }
