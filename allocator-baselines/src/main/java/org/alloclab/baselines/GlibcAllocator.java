@@ -98,8 +98,28 @@ public final class GlibcAllocator extends NativeHeapAllocator {
     public GlibcAllocator() {
         super("glibc");
         Libc.requireAvailable();
+        FreshProcessThresholds.ensure();
         Libc.trim();
         this.baseline = Libc.mallinfo();
+    }
+
+    /**
+     * glibc's mmap and trim thresholds as a new process has them. glibc raises both as a process frees
+     * large mmapped blocks (the dynamic threshold), and by the time alloclab runs the JVM has done so: 8 MiB
+     * blocks land in the heap instead of their own mappings, and a heap is trimmed only past a top of
+     * tens of MiB, so freeing everything gave nothing back. Setting them once, to glibc's defaults
+     * (128 KiB each, which also turns the dynamic adjustment off), makes a replay behave as the traced C
+     * program's allocator did. The JVM's own mallocs follow the same settings from then on.
+     */
+    private static final class FreshProcessThresholds {
+        static {
+            Libc.mallopt(Libc.M_MMAP_THRESHOLD, 128 * 1024);
+            Libc.mallopt(Libc.M_TRIM_THRESHOLD, 128 * 1024);
+        }
+
+        static void ensure() {
+            // loading the class runs the settings once per process
+        }
     }
 
     @Override

@@ -103,6 +103,7 @@ final class Libc {
     private static final MethodHandle USABLE_SIZE;
     private static final MethodHandle MALLINFO2_CALL;
     private static final MethodHandle MALLOC_TRIM;
+    private static final MethodHandle MALLOPT;
     private static final MethodHandle MINCORE;
     private static final MethodHandle PROCESS_VM_READV;
     /** {@code gnu_get_libc_version()}, e.g. "2.36", or null when this is not glibc. */
@@ -124,7 +125,7 @@ final class Libc {
             missing.add("64-bit Linux (this is " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
         }
         for (String name : List.of("gnu_get_libc_version", "malloc", "aligned_alloc", "realloc", "free",
-                "malloc_usable_size", "mallinfo2", "malloc_trim", "getpagesize", "mincore", "process_vm_readv")) {
+                "malloc_usable_size", "mallinfo2", "malloc_trim", "mallopt", "getpagesize", "mincore", "process_vm_readv")) {
             if (libc.find(name).isEmpty()) {
                 missing.add(name);
             }
@@ -141,6 +142,8 @@ final class Libc {
             USABLE_SIZE = downcall(linker, libc, "malloc_usable_size", FunctionDescriptor.of(size, size), critical);
             MALLINFO2_CALL = downcall(linker, libc, "mallinfo2", FunctionDescriptor.of(MALLINFO2));
             MALLOC_TRIM = downcall(linker, libc, "malloc_trim", FunctionDescriptor.of(ValueLayout.JAVA_INT, size));
+            MALLOPT = downcall(linker, libc, "mallopt", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT));
             MALLINFO2_RESULT = SegmentAllocator.prefixAllocator(Arena.global().allocate(MALLINFO2));
             MINCORE = downcall(linker, libc, "mincore", FunctionDescriptor.of(ValueLayout.JAVA_INT, size, size, size));
             PROCESS_VM_READV = downcall(linker, libc, "process_vm_readv",
@@ -149,7 +152,7 @@ final class Libc {
             VERSION = callVersion(linker, libc);
             PAGE_SIZE = callPageSize(linker, libc);
         } else {
-            MALLOC = ALIGNED_ALLOC = REALLOC = FREE = USABLE_SIZE = MALLINFO2_CALL = MALLOC_TRIM = null;
+            MALLOC = ALIGNED_ALLOC = REALLOC = FREE = USABLE_SIZE = MALLINFO2_CALL = MALLOC_TRIM = MALLOPT = null;
             MINCORE = PROCESS_VM_READV = null;
             MALLINFO2_RESULT = null;
             VERSION = null;
@@ -217,6 +220,19 @@ final class Libc {
                     m.get(ValueLayout.JAVA_LONG, UORDBLKS), m.get(ValueLayout.JAVA_LONG, FORDBLKS));
         } catch (Throwable t) {
             throw unexpected("mallinfo2", t);
+        }
+    }
+
+    /** {@code mallopt}'s parameter numbers (malloc.h). */
+    static final int M_TRIM_THRESHOLD = -1;
+    static final int M_MMAP_THRESHOLD = -3;
+
+    /** {@code mallopt(param, value)}: whether glibc took the setting. */
+    static boolean mallopt(int param, int value) {
+        try {
+            return (int) MALLOPT.invokeExact(param, value) == 1;
+        } catch (Throwable t) {
+            throw unexpected("mallopt", t);
         }
     }
 
