@@ -1,0 +1,8 @@
+package org.alloclab.freelist;
+
+/** The contract for {@code freelist.first-fit-address}. */
+class FirstFitAddressContractTest extends FreeListContract {
+    FirstFitAddressContractTest() {
+        super("freelist.first-fit-address");
+    }
+}

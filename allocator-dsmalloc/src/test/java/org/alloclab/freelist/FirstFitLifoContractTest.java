@@ -1,0 +1,8 @@
+package org.alloclab.freelist;
+
+/** The contract for {@code freelist.first-fit-lifo}. */
+class FirstFitLifoContractTest extends FreeListContract {
+    FirstFitLifoContractTest() {
+        super("freelist.first-fit-lifo");
+    }
+}

@@ -1,0 +1,8 @@
+package org.alloclab.freelist;
+
+/** The contract for {@code freelist.next-fit}. */
+class NextFitContractTest extends FreeListContract {
+    NextFitContractTest() {
+        super("freelist.next-fit");
+    }
+}
