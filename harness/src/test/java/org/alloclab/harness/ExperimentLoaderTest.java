@@ -69,6 +69,21 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void aListOfVirtualMemoryParametersIsASweepLabelledByTheValues() throws Exception {
+        Path f = write("""
+                alloclab.virtual-memory {
+                  kind = simulated
+                  simulated { budget = 10MiB, page-size = [4KiB, 64KiB, 1MiB] }
+                }
+                """);
+        Experiment e = loader.load(f);
+        assertThat(e.virtualMemories()).extracting(Experiment.VirtualMemorySpec::label).containsExactly(
+                "simulated page-size=4KiB", "simulated page-size=64KiB", "simulated page-size=1MiB");
+        assertThat(e.virtualMemories().get(2).parameters().bytes("page-size")).isEqualTo(1 << 20);
+        assertThat(e.virtualMemories().get(2).parameters().bytes("budget")).isEqualTo(10 << 20);
+    }
+
+    @Test
     void aBadValueInsideASweepIsNamed() throws Exception {
         Path f = write("alloclab.strategies = [ { name = linear.vm, parameters { slack = [0, lots] } } ]\n");
         assertThatThrownBy(() -> loader.load(f)).hasMessageContaining(":1").hasMessageContaining("slack")

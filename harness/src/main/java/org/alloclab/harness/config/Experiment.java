@@ -40,7 +40,11 @@ public record Experiment(
         Map<String, Object> rendered) {
 
     /** A virtual memory kind and its parameters. */
-    public record VirtualMemorySpec(VirtualMemoryProvider provider, Parameters parameters) {
+    /**
+     * A virtual memory kind, its parameters, and its label in results: the kind, followed by the values a
+     * sweep varied ({@code simulated page-size=64KiB}).
+     */
+    public record VirtualMemorySpec(String label, VirtualMemoryProvider provider, Parameters parameters) {
         /** The kind's name. */
         public String kind() {
             return provider.name();

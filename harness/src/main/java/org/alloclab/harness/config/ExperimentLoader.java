@@ -156,8 +156,12 @@ public final class ExperimentLoader {
         for (String kind : stringOrList(a, "virtual-memory.kind")) {
             VirtualMemoryProvider provider = lookup(virtualMemories, kind, a.getValue("virtual-memory.kind"));
             ConfigValue section = a.hasPath("virtual-memory." + quote(kind)) ? a.getValue("virtual-memory." + quote(kind)) : null;
-            vms.add(new Experiment.VirtualMemorySpec(provider, parameters(provider, section,
-                    ROOT + ".virtual-memory." + kind)));
+            String path = ROOT + ".virtual-memory." + kind;
+            Map<String, Object> given = section == null ? Map.of() : object(section, path).unwrapped();
+            for (Variant v : Sweep.expand(given)) {
+                vms.add(new Experiment.VirtualMemorySpec(kind + v.suffix(), provider,
+                        resolve(provider, v.values(), section == null ? a.getValue("virtual-memory.kind") : section, path)));
+            }
         }
 
         var strategySpecs = new ArrayList<Experiment.StrategySpec>();

@@ -100,7 +100,7 @@ public final class ExperimentRunner {
                     for (Experiment.StrategySpec strategy : experiment.strategies()) {
                         done++;
                         String run = String.format("[%d/%d] %s on %s, %s%s", done, total, strategy.label(),
-                                vmSpec.kind(), workload.name(), threads == 1 ? "" : ", " + threads + " threads");
+                                vmSpec.label(), workload.name(), threads == 1 ? "" : ", " + threads + " threads");
                         String line = String.format("%s (%,d operations) ... ", run, events);
                         try (var bar = ProgressDisplay.open(out, run, events * (experiment.warmupRuns() + 1L))) {
                             if (!bar.shown()) {
@@ -112,13 +112,13 @@ public final class ExperimentRunner {
                                     replayOnce(replayer.withProgress(bar.after(warmup * events)), vmSpec, strategy, streams);
                                 }
                                 RunResult r = replayOnce(replayer.withProgress(bar.after(experiment.warmupRuns() * events)),
-                                        vmSpec, strategy, streams).withHarnessCost(harnessCost);
+                                        vmSpec, strategy, streams).withHarnessCost(harnessCost).withVirtualMemory(vmSpec.label());
                                 results.add(r);
                                 writer.add(r);
                                 bar.close();
                                 out.printf("%s%.0f ms%n", bar.shown() ? line : "", r.elapsedNanos() / 1e6);
                             } catch (RuntimeException e) {
-                                writer.addFailure(strategy.label(), vmSpec.kind(), workload.name(), threads, e);
+                                writer.addFailure(strategy.label(), vmSpec.label(), workload.name(), threads, e);
                                 bar.close();
                                 out.println((bar.shown() ? line : "") + "FAILED: " + e.getMessage());
                             }

@@ -83,6 +83,14 @@ public record RunResult(
                 latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators);
     }
 
+    /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
+    public RunResult withVirtualMemory(String label) {
+        return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
+                deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
+                committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators);
+    }
+
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
     public double footprintRatio() {
         return peakLiveBytes == 0 ? Double.NaN : (double) peakCommittedBytes / peakLiveBytes;
