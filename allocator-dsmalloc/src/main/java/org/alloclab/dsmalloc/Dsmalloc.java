@@ -85,8 +85,11 @@ import org.alloclab.api.VirtualMemory;
  *   <li>Chunk size {@code S = max(32, roundUp16(n + 8))}; for an alignment above 16, look for
  *       {@code S + alignment + 32} so an aligned block with a free leading piece fits.</li>
  *   <li>Above {@code segment-threshold}: go to step 6.</li>
- *   <li>Small sizes: the exact list. Larger: the best fit among the first 16 chunks of the size's own
- *       list. Otherwise the head of the first non-empty list above (every chunk there fits).</li>
+ *   <li>Small sizes: the exact list, else the <em>designated victim</em> (dlmalloc's dv: the free piece
+ *       the last small carve left behind) when it is large enough, so consecutive small blocks lie side by
+ *       side and are freed into whole pages together. Larger: the best fit among the first 16 chunks of the
+ *       size's own list. Otherwise the best fit among the first 16 chunks of the first non-empty list above
+ *       (every chunk there fits).</li>
  *   <li>Carve the block out of the chosen free chunk: a leading piece (aligned requests) and a trailing
  *       piece of at least 32 bytes stay free and go back to their lists; a smaller tail stays with the
  *       block as slack.</li>
@@ -148,6 +151,8 @@ public final class Dsmalloc extends AbstractAllocator {
     static final long TAGS = 24;
 
     static final int SMALL_BINS = 32;
+    /** Chunk sizes below it are small: exact lists, and served from the designated victim when their list is empty. */
+    static final long SMALL_MAX = 256;
     static final int SL_BITS = 4;
     static final int NBINS = SMALL_BINS + (48 - 8) * (1 << SL_BITS);
     private static final int BEST_FIT_SCAN = 16;
@@ -173,6 +178,12 @@ public final class Dsmalloc extends AbstractAllocator {
     private final long[] head = new long[NBINS];
     private final long[] binMap = new long[(NBINS + 63) >>> 6];
     private long binSummary;
+    /**
+     * The designated victim (as in dlmalloc): the free piece left behind by the last small carve, still
+     * binned; 0 when there is none. A small request with an empty exact list splits it before looking
+     * above, so runs of small blocks lie together and free pages together. Cleared when it leaves its bin.
+     */
+    private long dv;
 
     private long liveBytes;
     private long peakLiveBytes;
@@ -335,6 +346,9 @@ public final class Dsmalloc extends AbstractAllocator {
     }
 
     private void unlink(long c, long size) {
+        if (c == dv) {
+            dv = 0;
+        }
         long fd = mem.getLong(c + 8);
         long bk = mem.getLong(c + 16);
         if (bk == 0) {
@@ -360,9 +374,19 @@ public final class Dsmalloc extends AbstractAllocator {
         }
     }
 
-    /** A free chunk of at least {@code size} bytes from the bins, or 0; best fit inside its own list. */
+    /**
+     * A free chunk of at least {@code size} bytes from the bins, or 0: the exact list for a small size,
+     * else the designated victim for a small size, else best fit inside its own list, else the first
+     * non-empty list above.
+     */
     private long findFree(long size) {
         int i = binIndex(size);
+        if (i < SMALL_BINS && head[i] == 0) {
+            long d = dv;
+            if (d != 0 && (mem.getLong(d) & SIZE_MASK) >= size) {
+                return d;
+            }
+        }
         if (i < SMALL_BINS) {
             long c = head[i];
             if (c != 0) {
@@ -686,6 +710,9 @@ public final class Dsmalloc extends AbstractAllocator {
         if (be < e) {
             writeFree(be, e - be, PINUSE | (fh & LAST));
             insert(be, e - be);
+            if (size < SMALL_MAX) {
+                dv = be;
+            }
         } else if ((fh & LAST) != 0) {
             flags |= LAST;
         } else {
@@ -902,6 +929,7 @@ public final class Dsmalloc extends AbstractAllocator {
             }
         }
         Arrays.fill(head, 0);
+        dv = 0;
         Arrays.fill(binMap, 0);
         binSummary = 0;
         freeBytes = 0;
@@ -915,6 +943,7 @@ public final class Dsmalloc extends AbstractAllocator {
             releaseSegment(segs[i]);
         }
         Arrays.fill(head, 0);
+        dv = 0;
         liveBytes = 0;
         liveBlocks = 0;
         freeBytes = 0;

@@ -48,6 +48,31 @@ class DsmallocTest {
     }
 
     @Test
+    void smallRequestsWithAnEmptyExactListSplitTheDesignatedVictim() {
+        Dsmalloc a = grow(64 * KiB, 16 * KiB);
+        long x = a.allocate(56);                             // a 64-byte chunk
+        long fence = a.allocate(24);
+        a.free(x);                                           // a 64-byte hole below the victim (the segment's tail)
+        long y = a.allocate(24);                             // 32-byte list empty: the victim, not the hole above
+        assertThat(y).isEqualTo(fence + 32);
+        long z = a.allocate(40);                             // 48-byte list empty: the victim again, right after y
+        assertThat(z).isEqualTo(y + 32);
+        a.verify();
+        long w = a.allocate(56);                             // the exact 64-byte list still wins
+        assertThat(w).isEqualTo(x);
+        a.free(z);                                           // z coalesces with the victim: it leaves its bin
+        a.free(y);
+        long v = a.allocate(24);                             // the joined chunk is the victim no longer, but fits
+        assertThat(v).isEqualTo(y);
+        a.verify();
+        a.free(v);
+        a.free(w);
+        a.free(fence);
+        assertThat(a.stats().get("segments")).isZero();
+        assertThat(vm.stats().committedBytes()).isZero();
+    }
+
+    @Test
     void freeChunksSplitAndCoalesce() {
         Dsmalloc a = grow(64 * KiB, 16 * KiB);
         long b1 = a.allocate(1000);
@@ -62,9 +87,9 @@ class DsmallocTest {
         assertThat(free).hasSize(2);
         assertThat(free.get(0)[0]).isEqualTo(b1);
         assertThat(free.get(0)[1]).isEqualTo(3 * 1008 - 8);
-        long small = a.allocate(200);                        // split off the front of the joined chunk
-        assertThat(small).isEqualTo(b1);
-        assertThat(spans(a, false).get(0)[0]).isEqualTo(b1 + 208);
+        long small = a.allocate(300);                        // split off the front of the joined chunk (a size above
+        assertThat(small).isEqualTo(b1);                     // the small lists: no designated victim takes it)
+        assertThat(spans(a, false).get(0)[0]).isEqualTo(b1 + 320);
         a.verify();
         a.free(small);
         a.free(keep);
