@@ -91,6 +91,17 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void theHeapMapMomentIsPeakOffOrAFraction() throws Exception {
+        assertThat(loader.loadDefault().heapMapAt()).isEqualTo(-1);
+        assertThat(loader.load(write("alloclab.heap-map = 0.25\n")).heapMapAt()).isEqualTo(0.25);
+        assertThat(loader.load(write("alloclab.heap-map = off\n")).heapMapAt()).isZero();
+        Path f = write("alloclab {\n  heap-map = sometimes\n}\n");
+        assertThatThrownBy(() -> loader.load(f)).hasMessageContaining(":2").hasMessageContaining("heap-map")
+                .hasMessageContaining("'sometimes'");
+        assertThatThrownBy(() -> loader.load(write("alloclab.heap-map = 1.5\n"))).hasMessageContaining("heap-map");
+    }
+
+    @Test
     void anUnknownKeyIsNamedWithItsFileAndLine() throws Exception {
         Path f = write("""
                 alloclab {

@@ -45,6 +45,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--touch", paramLabel = "WHAT", description = "what is written into new blocks: none, first, all (default)")
     String touch = "all";
 
+    @Option(names = "--heap-map", paramLabel = "WHEN",
+            description = "when each replay records its heap for the report: peak (default), off, or a fraction of the operations")
+    String heapMap = "peak";
+
     @Option(names = "--latency-sampling", paramLabel = "N", description = "time one call in N (a power of two; default 4)")
     int latencySampling = 4;
 
@@ -84,6 +88,7 @@ public final class ReplayCommand implements Callable<Integer> {
         strategies.forEach(s -> strategyList.add(Map.of("name", s.trim())));
         var settings = new LinkedHashMap<String, Object>();
         settings.put("touch", touch);
+        settings.put("heap-map", heapMap);
         settings.put("latency-sampling", latencySampling);
         settings.put("warmup-runs", warmupRuns);
         settings.put("threads", threads);

@@ -18,6 +18,8 @@ import org.alloclab.harness.workload.WorkloadProvider;
  * @param warmupRuns      untimed replays before each measured one
  * @param latencySampling one call in this many is timed (a power of two)
  * @param touch           what is written into each new block: none, first or all
+ * @param heapMapAt       when one-thread replays take a heap map: {@code Replayer.HEAP_MAP_AT_PEAK} (-1),
+ *                        never (0), or after this fraction of the operations
  * @param threads         the thread counts to run every workload with, each a run of its own (a sweep);
  *                        {@code [1]} by default
  * @param output          the folder under which a run's folder is made
@@ -32,6 +34,7 @@ public record Experiment(
         int warmupRuns,
         int latencySampling,
         String touch,
+        double heapMapAt,
         List<Integer> threads,
         Path output,
         List<VirtualMemorySpec> virtualMemories,

@@ -35,7 +35,7 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "threads", "output", "virtual-memory", "strategies", "workloads");
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map", "threads", "output", "virtual-memory", "strategies", "workloads");
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
     public static final int MAX_THREADS = 512;
 
@@ -149,6 +149,7 @@ public final class ExperimentLoader {
             throw new ConfigurationException(where(a.getValue("touch")) + ROOT + ".touch: must be none, first or all, was '"
                     + touch + "'");
         }
+        double heapMapAt = heapMap(a);
         List<Integer> threads = threads(a);
         Path output = Path.of(get(a, "output", () -> a.getString("output")));
 
@@ -207,8 +208,33 @@ public final class ExperimentLoader {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
         }
         Map<String, Object> rendered = a.root().unwrapped();
-        return new Experiment(source, seed, warmupRuns, latencySampling, touch, threads, output, List.copyOf(vms), List.copyOf(strategySpecs),
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, output, List.copyOf(vms), List.copyOf(strategySpecs),
                 List.copyOf(workloadSpecs), rendered);
+    }
+
+    /** {@code heap-map}: peak, off, or a fraction of the operations in (0, 1]. */
+    private static double heapMap(Config a) {
+        String text = get(a, "heap-map", () -> a.getString("heap-map")).trim();
+        switch (text) {
+            case "peak" -> {
+                return -1;
+            }
+            case "off" -> {
+                return 0;
+            }
+            default -> {
+                try {
+                    double at = Double.parseDouble(text);
+                    if (at > 0 && at <= 1) {
+                        return at;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new ConfigurationException(where(a.getValue("heap-map")) + ROOT
+                        + ".heap-map: must be peak, off, or a fraction of the operations in (0, 1], was '" + text + "'");
+            }
+        }
     }
 
     /** {@code threads}: a count or a list of counts (a sweep), each from 1 to {@link #MAX_THREADS}, none twice. */

@@ -65,6 +65,8 @@ public final class ExperimentRunner {
         header.put("warmup_runs", experiment.warmupRuns());
         header.put("latency_sampling", experiment.latencySampling());
         header.put("touch", experiment.touch());
+        header.put("heap_map", experiment.heapMapAt() < 0 ? "peak" : experiment.heapMapAt() == 0 ? "off"
+                : String.valueOf(experiment.heapMapAt()));
         environment = Environment.describe();
         header.put("environment", environment);
         header.put("configuration", experiment.rendered());
@@ -90,7 +92,7 @@ public final class ExperimentRunner {
                 }
                 long events = Streams.operations(streams);
                 var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(java.util.Locale.ROOT)),
-                        experiment.latencySampling());
+                        experiment.latencySampling()).withHeapMap(experiment.heapMapAt());
                 double harnessCost;
                 try (var bar = ProgressDisplay.open(out, "calibrating the harness on " + workload.name(),
                         events * Replayer.CALIBRATION_ROUNDS)) {

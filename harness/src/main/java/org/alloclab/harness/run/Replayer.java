@@ -80,16 +80,23 @@ public final class Replayer {
     private final int latencySampling;
     private final Progress progress;
     private final Duration waitTimeout;
+    private final double heapMapAt;
+
+    /** {@link #withHeapMap(double)}: take the heap map when live bytes peak. */
+    public static final double HEAP_MAP_AT_PEAK = -1;
+
+    /** {@link #withHeapMap(double)}: take no heap map. */
+    public static final double HEAP_MAP_OFF = 0;
 
     /**
      * @param touch           what is written into new blocks
      * @param latencySampling time one call in this many (a power of two; 1 times every call)
      */
     public Replayer(Touch touch, int latencySampling) {
-        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT);
+        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT, HEAP_MAP_OFF);
     }
 
-    private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout) {
+    private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout, double heapMapAt) {
         if (latencySampling < 1 || Integer.bitCount(latencySampling) != 1) {
             throw new IllegalArgumentException("latency sampling must be a power of two, was " + latencySampling);
         }
@@ -100,11 +107,12 @@ public final class Replayer {
         this.latencySampling = latencySampling;
         this.progress = progress;
         this.waitTimeout = waitTimeout;
+        this.heapMapAt = heapMapAt;
     }
 
     /** This replayer telling {@code progress} how far each replay has come. */
     public Replayer withProgress(Progress progress) {
-        return new Replayer(touch, latencySampling, progress, waitTimeout);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt);
     }
 
     /**
@@ -112,7 +120,58 @@ public final class Replayer {
      * handover or a meeting (default {@link #DEFAULT_WAIT_TIMEOUT}).
      */
     public Replayer withWaitTimeout(Duration timeout) {
-        return new Replayer(touch, latencySampling, progress, timeout);
+        return new Replayer(touch, latencySampling, progress, timeout, heapMapAt);
+    }
+
+    /**
+     * This replayer taking a {@link HeapSnapshot} of one-thread replays: at the operation where live bytes
+     * peak ({@link #HEAP_MAP_AT_PEAK}), after a fraction {@code at} (0 &lt; at ≤ 1) of the operations, or
+     * never ({@link #HEAP_MAP_OFF}). Only strategies that walk their blocks over the run's own virtual
+     * memory can be seen; the snapshot's cost is excluded from the replay's time.
+     */
+    public Replayer withHeapMap(double at) {
+        if (!(at == HEAP_MAP_AT_PEAK || (at >= 0 && at <= 1))) {
+            throw new IllegalArgumentException("a heap map is taken at the peak (-1), never (0) or after a fraction"
+                    + " of the operations in (0, 1], not at " + at);
+        }
+        return new Replayer(touch, latencySampling, progress, waitTimeout, at);
+    }
+
+    /** Where a heap map of {@code ops} is taken: after this many operations, or -1 for none. */
+    private int heapMapIndex(Operations ops) {
+        if (heapMapAt == HEAP_MAP_OFF || ops.size() == 0) {
+            return -1;
+        }
+        if (heapMapAt > 0) {
+            return (int) Math.min(ops.size() - 1, Math.max(0, Math.round(heapMapAt * ops.size()) - 1));
+        }
+        long[] requested = new long[ops.slotCount()];
+        long live = 0;
+        long peak = -1;
+        int at = -1;
+        for (int i = 0; i < ops.size(); i++) {
+            int slot = ops.slot(i);
+            switch (ops.kind(i)) {
+                case ALLOCATE -> {
+                    requested[slot] = ops.requestSize(i);
+                    live += requested[slot];
+                }
+                case FREE -> {
+                    live -= requested[slot];
+                    requested[slot] = 0;
+                }
+                case REALLOCATE -> {
+                    live += ops.requestSize(i) - requested[slot];
+                    requested[slot] = ops.requestSize(i);
+                }
+                default -> { }
+            }
+            if (live > peak) {
+                peak = live;
+                at = i;
+            }
+        }
+        return at;
     }
 
     /**
@@ -233,6 +292,8 @@ public final class Replayer {
         long mask = latencySampling - 1;
         long dice = 0x9E3779B97F4A7C15L;
         long probing = 0;
+        int heapMapIndex = vm == null ? -1 : heapMapIndex(ops);
+        HeapSnapshot heap = null;
         long started = System.nanoTime();
 
         for (int i = 0; i < n; i++) {
@@ -323,6 +384,11 @@ public final class Replayer {
             if (live > peakLive) {
                 peakLive = live;
             }
+            if (i == heapMapIndex) {
+                long p0 = System.nanoTime();
+                heap = HeapSnapshot.take(allocator, vm, i + 1L, live);
+                probing += System.nanoTime() - p0;
+            }
             if (footprint != null && (i % sampleEvery == 0 || live >= nextPeakSample)) {
                 long p0 = System.nanoTime();
                 timeline.add(new Timeline.Sample(i + 1L, p0 - started - probing, live, footprint.committed(),
@@ -366,7 +432,7 @@ public final class Replayer {
                 skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator));
+                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap);
     }
 
     static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {

@@ -55,6 +55,15 @@ public final class ResultsWriter {
                 (r.strategy() + "-" + r.virtualMemory() + "-" + r.workload() + (r.threads() == 1 ? "" : "-" + r.threads() + "t"))
                         .replaceAll("[^A-Za-z0-9._-]+", "_"));
         entry.put("latency_files", writeHistograms(stem, r));
+        if (r.heap() != null) {
+            Path heap = folder.resolve(stem + ".heap.json.gz");
+            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(heap))) {
+                new ObjectMapper().writeValue(out, r.heap().toMap());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + heap, e);
+            }
+            entry.put("heap_map_file", heap.getFileName().toString());
+        }
         results.add(entry);
         write();
     }
@@ -132,6 +141,7 @@ public final class ResultsWriter {
         m.put("workload", r.workload());
         m.put("threads", r.threads());
         m.put("decorators", r.decorators());
+        m.put("external_memory", r.vmStats() == null);
         m.put("events", r.events());
         m.put("failures", r.failures());
         m.put("skipped", r.skipped());

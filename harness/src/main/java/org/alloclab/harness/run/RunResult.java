@@ -38,6 +38,7 @@ import org.alloclab.harness.workload.Operations;
  * @param threads                    threads that replayed the workload at once (1: the one-thread replay)
  * @param decorators                 layers the strategy ran under, outermost first (e.g. {@code locking},
  *                                   added when a strategy that is not thread-safe ran on several threads)
+ * @param heap                       the strategy's heap at one moment, or null when none was taken
  */
 public record RunResult(
         String strategy,
@@ -64,7 +65,8 @@ public record RunResult(
         VirtualMemoryStats vmStats,
         Map<String, Long> workloadNotes,
         int threads,
-        java.util.List<String> decorators) {
+        java.util.List<String> decorators,
+        HeapSnapshot heap) {
 
     /**
      * The result of a calibration replay: only the events and the time are meaningful.
@@ -72,7 +74,7 @@ public record RunResult(
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
                 0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
-                java.util.List.of());
+                java.util.List.of(), null);
     }
 
     /** This result with the harness's own cost per event on its workload. */
@@ -80,7 +82,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators);
+                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap);
     }
 
     /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
@@ -88,7 +90,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap);
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
