@@ -9,6 +9,7 @@ import com.google.inject.Stage;
 import org.alloclab.harness.cli.CheckCommand;
 import org.alloclab.harness.cli.ListCommand;
 import org.alloclab.harness.cli.ReplayCommand;
+import org.alloclab.harness.cli.ReportCommand;
 import org.alloclab.harness.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "alloclab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A research framework for memory allocators: compare strategies, check them, measure them.",
-        subcommands = {ListCommand.class, RunCommand.class, ReplayCommand.class, CheckCommand.class,
+        subcommands = {ListCommand.class, RunCommand.class, ReplayCommand.class, ReportCommand.class, CheckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -50,6 +50,12 @@ final class ExperimentExecution {
                     + " is sampled, and a strategy that is not thread-safe runs behind one lock ([locking]).");
         }
         console.println("Results: " + runner.resultsFile());
+        try {
+            console.println("Report:  " + org.alloclab.harness.report.ReportWriter.write(folder).toAbsolutePath().normalize());
+        } catch (RuntimeException e) {
+            console.println("The report could not be written (" + e.getMessage() + "); 'alloclab report " + folder
+                    + "' tries again from the results.");
+        }
         int expected = experiment.strategies().size() * experiment.workloads().size() * experiment.virtualMemories().size()
                 * experiment.threads().size();
         if (results.size() < expected) {

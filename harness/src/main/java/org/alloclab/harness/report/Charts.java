@@ -1,0 +1,242 @@
+package org.alloclab.harness.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.awt.Rectangle;
+import java.text.DecimalFormat;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.svg.SVGGraphics2D;
+import org.jfree.chart.renderer.category.StatisticalBarRenderer;
+
+/**
+ * The report's charts, drawn by JFreeChart into SVG (JFreeSVG), so a page holds them inline and needs no
+ * script or network; the same SVG is written beside the page for the Markdown report. One palette gives a
+ * strategy the same colour in every chart of a report.
+ */
+final class Charts {
+
+    /** A drawn chart: its SVG element and how many data points it shows (0 means it is empty). */
+    record Chart(String id, String title, String svg, int points) {
+    }
+
+    /** Colour-blind-safe (Okabe–Ito, then Tol's muted), enough for a dozen strategies. */
+    private static final Color[] PALETTE = {
+        new Color(0x0072B2), new Color(0xD55E00), new Color(0x009E73), new Color(0xCC79A7), new Color(0xE69F00),
+        new Color(0x56B4E9), new Color(0x332288), new Color(0x882255), new Color(0x117733), new Color(0x999933),
+        new Color(0x44AA99), new Color(0xAA4499), new Color(0x6699CC), new Color(0x888888),
+    };
+
+    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 14);
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private final List<String> strategies;
+
+    /** Charts giving each of {@code strategies} (in this order) its own colour. */
+    Charts(List<String> strategies) {
+        this.strategies = strategies;
+    }
+
+    Paint colour(String strategy) {
+        int i = strategies.indexOf(strategy);
+        return PALETTE[Math.floorMod(i < 0 ? strategy.hashCode() : i, PALETTE.length)];
+    }
+
+    /** One line of a chart: a name, x and y values, and whether it is drawn dashed or shown in the legend. */
+    record Line(String name, String colourOf, double[] x, double[] y, boolean dashed, boolean inLegend, boolean thick) {
+    }
+
+    /**
+     * A latency distribution chart as HdrHistogram plots it: x is {@code 1 / (1 - percentile)} on a log
+     * axis labelled in percentiles (90%, 99%, 99.9%…), y is the latency on a log axis.
+     */
+    Chart latency(String title, String yLabel, List<Line> lines) {
+        var axis = new LogAxis("percentile");
+        axis.setBase(10);
+        axis.setSmallestValue(1);
+        axis.setTickUnit(new NumberTickUnit(1));
+        axis.setNumberFormatOverride(new PercentileFormat());
+        var y = new LogAxis(yLabel);
+        y.setBase(10);
+        y.setSmallestValue(1);
+        y.setTickUnit(new NumberTickUnit(1));
+        y.setNumberFormatOverride(new DecimalFormat("#,##0"));
+        return xy(title, axis, y, lines);
+    }
+
+    /** A footprint chart: bytes (shown in MiB) against operations done. */
+    Chart footprint(String title, List<Line> lines) {
+        var x = new NumberAxis("operations replayed");
+        x.setNumberFormatOverride(new DecimalFormat("#,##0"));
+        var y = new NumberAxis("MiB");
+        y.setAutoRangeIncludesZero(true);
+        return xy(title, x, y, lines);
+    }
+
+    private Chart xy(String title, org.jfree.chart.axis.ValueAxis x, org.jfree.chart.axis.ValueAxis y, List<Line> lines) {
+        var data = new XYSeriesCollection();
+        var renderer = new XYLineAndShapeRenderer(true, false);
+        renderer.setDrawSeriesLineAsPath(true);                    // one SVG path per line, not one per segment
+        int points = 0;
+        for (Line line : lines) {
+            var s = new XYSeries(line.name(), false, true);
+            for (int i = 0; i < line.x().length; i++) {
+                s.add(line.x()[i], line.y()[i], false);
+                points++;
+            }
+            int k = data.getSeriesCount();
+            data.addSeries(s);
+            renderer.setSeriesPaint(k, line.colourOf() == null ? Color.BLACK : colour(line.colourOf()));
+            float width = line.thick() ? 2.5f : 1.5f;
+            renderer.setSeriesStroke(k, line.dashed()
+                    ? new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 3f}, 0f)
+                    : new BasicStroke(width));
+            renderer.setSeriesVisibleInLegend(k, line.inLegend());
+        }
+        var plot = new XYPlot(data, x, y, renderer);
+        style(plot);
+        var chart = new JFreeChart(title, TITLE, plot, true);
+        return draw(chart, title, points, 760, 420);
+    }
+
+    /** Horizontal bars, one per row, with a value label; {@code peers} are drawn grey. */
+    Chart bars(String title, String valueLabel, List<String> rows, double[] values, List<String> peers, String format) {
+        var data = new DefaultCategoryDataset();
+        for (int i = 0; i < rows.size(); i++) {
+            data.addValue(values[i], peers.contains(rows.get(i)) ? "peer" : "strategy", rows.get(i));
+        }
+        var renderer = new BarRenderer() {
+            @Override
+            public Paint getItemPaint(int row, int column) {
+                String name = (String) getPlot().getDataset().getColumnKey(column);
+                return peers.contains(name) ? new Color(0x9E9E9E) : colour(name);
+            }
+        };
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setDrawBarOutline(false);
+        renderer.setItemMargin(-1.0);                              // one bar per row whichever series holds it
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat(format)));
+        renderer.setDefaultItemLabelsVisible(true);
+        var plot = new CategoryPlot(data, new CategoryAxis(), new NumberAxis(valueLabel), renderer);
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        style(plot);
+        plot.getRangeAxis().setUpperMargin(0.15);
+        var chart = new JFreeChart(title, TITLE, plot, false);
+        return draw(chart, title, rows.size(), 760, 80 + 26 * rows.size());
+    }
+
+    /** Grouped bars with error bars: one group per category, one bar per series (JMH scores). */
+    Chart errorBars(String title, String valueLabel, List<String> series, List<String> categories, double[][] mean,
+                    double[][] error) {
+        var data = new DefaultStatisticalCategoryDataset();
+        int points = 0;
+        for (int s = 0; s < series.size(); s++) {
+            for (int c = 0; c < categories.size(); c++) {
+                if (!Double.isNaN(mean[s][c])) {
+                    data.add(mean[s][c], Double.isNaN(error[s][c]) ? 0 : error[s][c], series.get(s), categories.get(c));
+                    points++;
+                }
+            }
+        }
+        var renderer = new StatisticalBarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setErrorIndicatorPaint(Color.BLACK);
+        for (int s = 0; s < series.size(); s++) {
+            renderer.setSeriesPaint(s, colour(series.get(s)));
+        }
+        var plot = new CategoryPlot(data, new CategoryAxis(), new NumberAxis(valueLabel), renderer);
+        plot.setOrientation(PlotOrientation.VERTICAL);
+        style(plot);
+        var chart = new JFreeChart(title, TITLE, plot, true);
+        return draw(chart, title, points, 760, 420);
+    }
+
+    private static void style(org.jfree.chart.plot.Plot plot) {
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlineVisible(false);
+        if (plot instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(new Color(0xDDDDDD));
+            xy.setRangeGridlinePaint(new Color(0xDDDDDD));
+        } else if (plot instanceof CategoryPlot c) {
+            c.setRangeGridlinePaint(new Color(0xDDDDDD));
+        }
+    }
+
+    private static Chart draw(JFreeChart chart, String title, int points, int width, int height) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        LegendTitle legend = chart.getLegend();
+        if (legend != null) {
+            legend.setPosition(RectangleEdge.BOTTOM);
+            legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+        }
+        TextTitle t = chart.getTitle();
+        if (t != null) {
+            t.setFont(TITLE);
+        }
+        String id = "chart" + IDS.incrementAndGet();
+        var g2 = new SVGGraphics2D(width, height);
+        g2.setDefsKeyPrefix(id + "_");                    // several charts in one page: clip ids must differ
+        g2.setGeomDoubleConverter(Charts::tenth);         // a tenth of a pixel is finer than any screen
+        chart.draw(g2, new Rectangle(0, 0, width, height));
+        // a view box lets the page scale the chart to its column instead of clipping it
+        String svg = g2.getSVGElement(id, true, new org.jfree.svg.ViewBox(0, 0, width, height), null, null);
+        return new Chart(id, title, svg, points);
+    }
+
+    private static String tenth(double v) {
+        long t = Math.round(v * 10);
+        return t % 10 == 0 ? Long.toString(t / 10) : Double.toString(t / 10.0);
+    }
+
+    /** Labels a value {@code x = 1 / (1 - p)} of a latency chart's axis as the percentile {@code p}. */
+    static final class PercentileFormat extends NumberFormat {
+        @Override
+        public StringBuffer format(double x, StringBuffer to, FieldPosition pos) {
+            double p = 100 * (1 - 1 / x);
+            if (p <= 0) {
+                return to.append("0%");
+            }
+            int decimals = Math.max(0, (int) Math.round(Math.log10(x)) - 2);
+            return to.append(String.format(Locale.ROOT, "%." + decimals + "f%%", p));
+        }
+
+        @Override
+        public StringBuffer format(long x, StringBuffer to, FieldPosition pos) {
+            return format((double) x, to, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            throw new UnsupportedOperationException("a label, not an input");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package org.alloclab.harness.report;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.HdrHistogram.Histogram;
+import org.alloclab.harness.report.RunFolder.Run;
+import org.alloclab.harness.report.Table.Cell;
+
+/**
+ * Two runs side by side ({@code alloclab report A B}): every (strategy, virtual memory, workload, threads)
+ * that both have, with A's figure, B's, and B ÷ A; the latency curves of both on one chart per workload
+ * and operation; and what only one of them has. Written as a report of its own into a new folder.
+ */
+public final class Comparison {
+
+    private Comparison() {
+    }
+
+    /** Compares {@code a} (before) with {@code b} (after) into {@code out}; returns the page. */
+    public static Path write(Path a, Path b, Path out) {
+        RunFolder before = RunFolder.read(a);
+        RunFolder after = RunFolder.read(b);
+        var strategies = new ArrayList<String>();
+        for (RunFolder f : List.of(before, after)) {
+            f.runs().forEach(r -> {
+                if (!strategies.contains(r.strategy())) {
+                    strategies.add(r.strategy());
+                }
+            });
+        }
+        var charts = new Charts(strategies);
+        Map<String, Run> left = index(before);
+        Map<String, Run> right = index(after);
+        var t = new Table.Builder("comparison", "B against A", "Each row is a run both folders have. B ÷ A below 1 is"
+                + " better for footprint and latency, above 1 for throughput.",
+                List.of("strategy", "virtual memory", "workload", "threads", "footprint A", "footprint B", "B ÷ A",
+                        "throughput A (Mops/s)", "throughput B", "B ÷ A", "allocate p99 A (ns)", "p99 B", "B ÷ A",
+                        "free p99 A (ns)", "p99 B", "B ÷ A"));
+        var lines = new LinkedHashMap<String, List<Charts.Line>>();
+        for (var e : left.entrySet()) {
+            Run x = e.getValue();
+            Run y = right.get(e.getKey());
+            if (y == null) {
+                continue;
+            }
+            var cells = new ArrayList<Cell>(List.of(Cell.text(x.strategy()), Cell.text(x.virtualMemory()),
+                    Cell.text(x.workload()), Cell.number(String.valueOf(x.threads()), x.threads())));
+            triple(cells, x.number("footprint_ratio"), y.number("footprint_ratio"), "%.3f");
+            triple(cells, x.number("throughput_ops_per_s") / 1e6, y.number("throughput_ops_per_s") / 1e6, "%.2f");
+            triple(cells, p99(x, "allocate"), p99(y, "allocate"), "%.0f");
+            triple(cells, p99(x, "free"), p99(y, "free"), "%.0f");
+            t.row(cells);
+            for (String op : x.latency().keySet()) {
+                Histogram hy = y.latency().get(op);
+                if (hy == null) {
+                    continue;
+                }
+                var list = lines.computeIfAbsent(op + " latency on " + x.workload(), k -> new ArrayList<>());
+                list.add(Report.distribution(x.strategy() + " (A)", x.strategy(), x.latency().get(op)));
+                var l = Report.distribution(x.strategy() + " (B)", x.strategy(), hy);
+                list.add(new Charts.Line(l.name(), l.colourOf(), l.x(), l.y(), true, true, false));
+            }
+        }
+        var only = new Table.Builder("unmatched", "In one folder only", "", List.of("folder", "strategy", "virtual memory",
+                "workload", "threads"));
+        left.keySet().stream().filter(k -> !right.containsKey(k)).forEach(k -> only.row(row("A", left.get(k))));
+        right.keySet().stream().filter(k -> !left.containsKey(k)).forEach(k -> only.row(row("B", right.get(k))));
+        var chartList = new ArrayList<Charts.Chart>();
+        lines.forEach((title, l) -> chartList.add(charts.latency(title + " — A solid, B dashed", "nanoseconds per call (log)", l)));
+        var tables = new ArrayList<Table>(List.of(t.build()));
+        if (!only.isEmpty()) {
+            tables.add(only.build());
+        }
+        var section = new Report.Section("comparison", "A: " + a + " — B: " + b, "", tables, chartList, List.of());
+        var header = new LinkedHashMap<String, Object>();
+        header.put("command", List.of("alloclab", "report", a.toString(), b.toString()));
+        header.put("started", before.header().getOrDefault("started", "?") + " (A), "
+                + after.header().getOrDefault("started", "?") + " (B)");
+        header.put("environment", Map.of("A", String.valueOf(before.header().get("environment")),
+                "B", String.valueOf(after.header().get("environment"))));
+        try {
+            Files.createDirectories(out);
+            Path csv = Files.createDirectories(out.resolve("csv"));
+            for (Table table : tables) {
+                ReportWriter.writeCsv(csv.resolve(table.id() + ".csv"), table);
+            }
+            var context = new LinkedHashMap<String, Object>();
+            context.put("title", "alloclab: B against A");
+            context.put("started", header.get("started"));
+            context.put("rerun", "./alloclab report " + Metadata.quote(a.toString()) + " " + Metadata.quote(b.toString()));
+            var sm = new LinkedHashMap<String, Object>();
+            sm.put("id", section.id());
+            sm.put("title", section.title());
+            sm.put("text", "");
+            sm.put("tables", tables.stream().map(ReportWriter::table).toList());
+            sm.put("hasCharts", !chartList.isEmpty());
+            sm.put("charts", chartList.stream().map(c -> Map.of("id", c.id(), "title", c.title(), "svg", c.svg(),
+                    "points", c.points())).toList());
+            sm.put("heapMaps", List.of());
+            context.put("sections", List.of(sm));
+            context.put("contents", List.of(Map.of("id", "comparison", "title", "B against A"),
+                    Map.of("id", "metadata", "title", "How this was run")));
+            var rows = new ArrayList<Map<String, String>>();
+            rows.add(Map.of("name", "A", "value", a.toAbsolutePath().normalize() + " — " + describe(before)));
+            rows.add(Map.of("name", "B", "value", b.toAbsolutePath().normalize() + " — " + describe(after)));
+            context.put("metadata", rows);
+            context.put("configuration", "");
+            Path page = out.resolve("report.html");
+            Files.writeString(page, ReportWriter.PAGE.execute(context));
+            return page;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the comparison into " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(RunFolder f) {
+        Object env = f.header().get("environment");
+        String commit = env instanceof Map<?, ?> m ? String.valueOf(m.get("git_commit")) : "?";
+        return f.runs().size() + " runs, started " + f.header().getOrDefault("started", "?") + ", commit " + commit;
+    }
+
+    private static List<Cell> row(String folder, Run r) {
+        return List.of(Cell.text(folder), Cell.text(r.strategy()), Cell.text(r.virtualMemory()), Cell.text(r.workload()),
+                Cell.number(String.valueOf(r.threads()), r.threads()));
+    }
+
+    private static Map<String, Run> index(RunFolder f) {
+        var m = new LinkedHashMap<String, Run>();
+        f.runs().forEach(r -> m.put(r.key(), r));
+        return m;
+    }
+
+    private static double p99(Run r, String op) {
+        Histogram h = r.latency().get(op);
+        return h == null ? Double.NaN : h.getValueAtPercentile(99);
+    }
+
+    private static void triple(List<Cell> cells, double a, double b, String format) {
+        cells.add(Cell.number(fmt(a, format), Double.isNaN(a) ? null : a));
+        cells.add(Cell.number(fmt(b, format), Double.isNaN(b) ? null : b));
+        double q = b / a;
+        cells.add(Cell.number(Double.isNaN(q) || Double.isInfinite(q) ? "—" : String.format(Locale.ROOT, "%.3f", q),
+                Double.isNaN(q) || Double.isInfinite(q) ? null : Format.round(q, 4)));
+    }
+
+    private static String fmt(double v, String format) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, format, v);
+    }
+}

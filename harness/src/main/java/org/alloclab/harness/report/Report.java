@@ -1,0 +1,344 @@
+package org.alloclab.harness.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.alloclab.harness.report.RunFolder.Run;
+import org.alloclab.harness.report.Table.Cell;
+import org.alloclab.harness.run.HeapSnapshot;
+
+/**
+ * What a report of one results folder shows, built from the folder alone: tables, charts and heap maps,
+ * in the order the page gives them. {@link ReportWriter} writes it as HTML, Markdown and CSV.
+ */
+final class Report {
+
+    /** A heap map drawn for the report. */
+    record HeapMap(String id, String title, String caption, HeapMapImage image) {
+    }
+
+    /** A part of the page: a heading, a paragraph, then tables, charts and heap maps. */
+    record Section(String id, String title, String text, List<Table> tables, List<Charts.Chart> charts,
+                   List<HeapMap> heapMaps) {
+    }
+
+    private final RunFolder folder;
+    private final Charts charts;
+    private final List<Section> sections = new ArrayList<>();
+    private final Set<String> heapMapStrategies;
+
+    /**
+     * @param folder            the results
+     * @param heapMapStrategies strategies whose heap maps to draw; empty for the first two that have one
+     */
+    Report(RunFolder folder, Set<String> heapMapStrategies) {
+        this.folder = folder;
+        this.heapMapStrategies = heapMapStrategies;
+        var names = new LinkedHashSet<String>();
+        folder.runs().forEach(r -> names.add(r.strategy()));
+        folder.benchmarks().forEach(b -> names.add(b.param("strategy")));
+        this.charts = new Charts(List.copyOf(names));
+        if (!folder.runs().isEmpty()) {
+            sections.add(footprintRatios());
+            sections.add(summary());
+            sections.add(throughput());
+            sections.add(footprintOverTime());
+            sections.add(latency());
+            var heap = heapMaps();
+            if (heap != null) {
+                sections.add(heap);
+            }
+        }
+        if (!folder.benchmarks().isEmpty()) {
+            sections.add(Benchmarks.section(folder.benchmarks(), charts));
+        }
+        if (!folder.failures().isEmpty()) {
+            sections.add(failures());
+        }
+    }
+
+    List<Section> sections() {
+        return sections;
+    }
+
+    RunFolder folder() {
+        return folder;
+    }
+
+    // ---- footprint ratio ---------------------------------------------------------------------------
+
+    private Section footprintRatios() {
+        List<String> workloads = folder.workloads();
+        var rows = new LinkedHashMap<String, Map<String, Run>>();
+        for (Run r : folder.runs()) {
+            rows.computeIfAbsent(folder.label(r), k -> new LinkedHashMap<>()).put(r.workload(), r);
+        }
+        var peers = new ArrayList<String>();
+        for (Run r : folder.runs()) {
+            if (r.peer() && !peers.contains(folder.label(r))) {
+                peers.add(folder.label(r));
+            }
+        }
+        var columns = new ArrayList<String>();
+        columns.add("strategy");
+        columns.addAll(workloads);
+        columns.add("geometric mean");
+        peers.forEach(p -> columns.add("÷ " + p));
+        var t = new Table.Builder("footprint-ratio", "Footprint ratio: peak committed ÷ peak live",
+                "1.00 would hold exactly the bytes asked for. Lowest per column in bold; a run with failed allocations"
+                        + " (†) is not ranked. The ÷ columns divide a strategy's geometric mean by a peer's.",
+                columns);
+        var geo = new LinkedHashMap<String, Double>();
+        for (var e : rows.entrySet()) {
+            double logSum = 0;
+            int n = 0;
+            boolean complete = true;
+            for (String w : workloads) {
+                Run r = e.getValue().get(w);
+                if (r == null || Double.isNaN(r.number("footprint_ratio"))) {
+                    complete = false;
+                    continue;
+                }
+                logSum += Math.log(r.number("footprint_ratio"));
+                n++;
+            }
+            geo.put(e.getKey(), complete && n > 0 ? Math.exp(logSum / n) : Double.NaN);
+        }
+        for (var e : rows.entrySet()) {
+            var cells = new ArrayList<Cell>();
+            cells.add(Cell.text(e.getKey()));
+            boolean anyFailed = false;
+            for (String w : workloads) {
+                Run r = e.getValue().get(w);
+                if (r == null) {
+                    cells.add(Cell.text("—"));
+                    continue;
+                }
+                double ratio = r.number("footprint_ratio");
+                boolean failed = r.count("failures", 0) > 0;
+                anyFailed |= failed;
+                Cell c = Cell.number(Format.ratio(ratio) + (failed ? " †" : ""), Double.isNaN(ratio) ? null : ratio);
+                cells.add(failed ? c.unranked() : c);
+            }
+            double g = geo.get(e.getKey());
+            Cell gc = Cell.number(Format.ratio(g), Double.isNaN(g) ? null : Format.round(g, 4));
+            cells.add(anyFailed ? gc.unranked() : gc);
+            for (String p : peers) {
+                double q = g / geo.getOrDefault(p, Double.NaN);
+                cells.add(Cell.number(Double.isNaN(q) ? "—" : String.format(Locale.ROOT, "%.3f×", q),
+                        Double.isNaN(q) ? null : Format.round(q, 4)).unranked());
+            }
+            t.row(cells);
+        }
+        for (int c = 1; c <= workloads.size() + 1; c++) {
+            t.best(c, true);
+        }
+        return new Section("footprint", "Footprint against the peers",
+                "Peers (" + (peers.isEmpty() ? "none in this run" : String.join(", ", peers)) + ") are allocators in use today,"
+                        + " measured in the same run on the same operations; their committed bytes are their own measure.",
+                List.of(t.build()), List.of(), List.of());
+    }
+
+    // ---- all runs ----------------------------------------------------------------------------------
+
+    private Section summary() {
+        var t = new Table.Builder("runs", "Every run", "Latency in nanoseconds per call, the timer's own cost included;"
+                + " throughput is operations per second of replay time.",
+                List.of("strategy", "virtual memory", "workload", "threads", "operations", "failed", "peak live",
+                        "peak committed", "footprint", "resident", "committed after free-all", "throughput (Mops/s)",
+                        "allocate p50 / p99 / p99.9", "free p50 / p99 / p99.9"));
+        for (Run r : folder.runs()) {
+            t.row(List.of(Cell.text(r.strategy()), Cell.text(r.virtualMemory()), Cell.text(r.workload()),
+                    Cell.number(String.valueOf(r.threads()), r.threads()),
+                    Cell.number(Format.count(r.count("events", 0)), r.count("events", 0)),
+                    Cell.number(Format.count(r.count("failures", 0)), r.count("failures", 0)),
+                    bytes(r.count("peak_live_bytes", -1)), bytes(r.count("peak_committed_bytes", -1)),
+                    Cell.number(Format.ratio(r.number("footprint_ratio")), nullIfNaN(r.number("footprint_ratio"))),
+                    Cell.number(Format.ratio(r.number("resident_ratio")), nullIfNaN(r.number("resident_ratio"))),
+                    bytes(r.count("committed_after_free_all_bytes", -1)),
+                    Cell.number(Format.mops(r.number("throughput_ops_per_s")), nullIfNaN(r.number("throughput_ops_per_s"))),
+                    Cell.number(percentiles(r, "allocate"), null), Cell.number(percentiles(r, "free"), null)));
+        }
+        return new Section("runs", "Runs", "", List.of(t.build()), List.of(), List.of());
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    private static Cell bytes(long b) {
+        return Cell.number(b < 0 ? "—" : Format.bytes(b), b < 0 ? null : b);
+    }
+
+    private static String percentiles(Run r, String op) {
+        if (r.entry().get("latency_ns") instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> p) {
+            return p.get("p50") + " / " + p.get("p99") + " / " + p.get("p999");
+        }
+        return "—";
+    }
+
+    // ---- throughput --------------------------------------------------------------------------------
+
+    private Section throughput() {
+        var list = new ArrayList<Charts.Chart>();
+        for (String w : folder.workloads()) {
+            List<Run> runs = new ArrayList<>(folder.runsOf(w));
+            runs.sort((a, b) -> Double.compare(b.number("throughput_ops_per_s"), a.number("throughput_ops_per_s")));
+            var labels = runs.stream().map(folder::label).toList();
+            double[] values = runs.stream().mapToDouble(r -> r.number("throughput_ops_per_s") / 1e6).toArray();
+            var peers = runs.stream().filter(Run::peer).map(folder::label).toList();
+            list.add(charts.bars("Throughput on " + w, "million operations per second (higher is better)", labels, values,
+                    peers, "0.00"));
+        }
+        return new Section("throughput", "Throughput", "Operations replayed per second of replay time, one call in "
+                + folder.header().getOrDefault("latency_sampling", "?") + " timed. Peers in grey.", List.of(), list, List.of());
+    }
+
+    // ---- footprint over time -----------------------------------------------------------------------
+
+    private Section footprintOverTime() {
+        var list = new ArrayList<Charts.Chart>();
+        for (String w : folder.workloads()) {
+            var lines = new ArrayList<Charts.Line>();
+            boolean liveDrawn = false;
+            for (Run r : folder.runsOf(w)) {
+                long[] ops = r.timeline("operation");
+                if (ops.length == 0) {
+                    continue;
+                }
+                double[] x = toDouble(ops, 1);
+                if (!liveDrawn) {
+                    lines.add(new Charts.Line("live (requested bytes)", null, x, toDouble(r.timeline("live_bytes"), 1 << 20),
+                            false, true, true));
+                    liveDrawn = true;
+                }
+                String label = folder.label(r);
+                lines.add(new Charts.Line(label + " committed", r.strategy(), x,
+                        toDouble(r.timeline("committed_bytes"), 1 << 20), false, true, false));
+                long[] resident = r.timeline("resident_bytes");
+                if (resident.length > 0 && resident[0] >= 0) {
+                    lines.add(new Charts.Line(label + " resident", r.strategy(), x, toDouble(resident, 1 << 20), true,
+                            false, false));
+                }
+            }
+            list.add(charts.footprint("Footprint over time on " + w, lines));
+        }
+        return new Section("timeline", "Footprint over time", "Live bytes (black) are what the program asked for and"
+                + " has not freed; a strategy's committed bytes (solid) are the memory it holds; resident bytes (dashed, same"
+                + " colour) are the pages the system actually backs. All on one operation axis.", List.of(), list, List.of());
+    }
+
+    private static double[] toDouble(long[] v, double divisor) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i] / divisor;
+        }
+        return d;
+    }
+
+    // ---- latency -----------------------------------------------------------------------------------
+
+    private Section latency() {
+        var list = new ArrayList<Charts.Chart>();
+        var table = new Table.Builder("latency", "Latency percentiles (ns)", "From the runs' HdrHistogram logs.",
+                List.of("strategy", "workload", "operation", "timed calls", "p50", "p90", "p99", "p99.9", "p99.99", "max"));
+        for (String w : folder.workloads()) {
+            var ops = new LinkedHashSet<String>();
+            folder.runsOf(w).forEach(r -> ops.addAll(r.latency().keySet()));
+            for (String op : ops) {
+                var lines = new ArrayList<Charts.Line>();
+                for (Run r : folder.runsOf(w)) {
+                    Histogram h = r.latency().get(op);
+                    if (h == null || h.getTotalCount() == 0) {
+                        continue;
+                    }
+                    lines.add(distribution(folder.label(r), r.strategy(), h));
+                    table.row(List.of(Cell.text(folder.label(r)), Cell.text(w), Cell.text(op),
+                            Cell.number(Format.count(h.getTotalCount()), h.getTotalCount()),
+                            ns(h, 50), ns(h, 90), ns(h, 99), ns(h, 99.9), ns(h, 99.99),
+                            Cell.number(Format.count(h.getMaxValue()), h.getMaxValue())));
+                }
+                if (!lines.isEmpty()) {
+                    list.add(charts.latency(op + " latency on " + w, "nanoseconds per call (log)", lines));
+                }
+            }
+        }
+        return new Section("latency", "Latency distributions", "Each curve is a percentile distribution as HdrHistogram"
+                + " plots it: the x axis is 1/(1−percentile) on a log scale, so the tail (99%, 99.9%, 99.99%) gets as"
+                + " much room as the median. Lower is better.", List.of(table.build()), list, List.of());
+    }
+
+    private static Cell ns(Histogram h, double p) {
+        long v = h.getValueAtPercentile(p);
+        return Cell.number(Format.count(v), v);
+    }
+
+    /** The percentile curve of {@code h}: points (1 / (1 - p), value), the last at the greatest finite x. */
+    static Charts.Line distribution(String name, String colourOf, Histogram h) {
+        var xs = new ArrayList<Double>();
+        var ys = new ArrayList<Double>();
+        double cap = Math.max(10, h.getTotalCount());
+        for (HistogramIterationValue v : h.percentiles(5)) {
+            double p = v.getPercentileLevelIteratedTo() / 100;
+            double x = p >= 1 ? cap : Math.min(cap, 1 / (1 - p));
+            xs.add(x);
+            ys.add((double) Math.max(1, v.getValueIteratedTo()));
+            if (p >= 1) {
+                break;
+            }
+        }
+        return new Charts.Line(name, colourOf, xs.stream().mapToDouble(Double::doubleValue).toArray(),
+                ys.stream().mapToDouble(Double::doubleValue).toArray(), false, true, false);
+    }
+
+    // ---- heap maps ---------------------------------------------------------------------------------
+
+    private Section heapMaps() {
+        var maps = new ArrayList<HeapMap>();
+        int wanted = heapMapStrategies.isEmpty() ? 2 : Integer.MAX_VALUE;
+        String workload = null;
+        for (Run r : folder.runs()) {
+            if (r.heapMapFile() == null || maps.size() >= wanted
+                    || (!heapMapStrategies.isEmpty() && !heapMapStrategies.contains(r.strategy()))
+                    || (workload != null && !workload.equals(r.workload()))) {
+                continue;
+            }
+            workload = r.workload();
+            HeapSnapshot heap = r.heapMap();
+            var image = new HeapMapImage(heap, 720);
+            String title = folder.label(r) + " on " + r.workload() + ", after operation " + Format.count(heap.operation());
+            String caption = String.format(Locale.ROOT, "%s live (requested) in %s of live blocks; %s committed, of which %s"
+                            + " free; %d areas, %s of address space. One pixel = %s, one row = %s.",
+                    Format.bytes(heap.liveBytes()), Format.bytes(image.liveBlockBytes()), Format.bytes(image.committedBytes()),
+                    Format.bytes(image.freeCommittedBytes()), heap.areas().length / 2, Format.bytes(heap.areaBytes()),
+                    Format.bytes(image.bytesPerPixel()), Format.bytes(image.bytesPerRow()));
+            maps.add(new HeapMap("heap-" + maps.size(), title, caption, image));
+        }
+        if (maps.isEmpty()) {
+            return null;
+        }
+        return new Section("heap", "Heap maps", "The address space a strategy held at the moment named, as pages and"
+                + " blocks, in address order, left to right and top to bottom; each area (a segment or heap) starts a new"
+                + " row. Blue: live blocks (two shades alternate); orange: free and committed, memory held for nothing;"
+                + " pale grey: free and not committed, address space only; dark grey: the strategy's own bytes (headers,"
+                + " padding). Lighter pixels mark page starts when pages are wide enough to see.",
+                List.of(), List.of(), maps);
+    }
+
+    // ---- failures ----------------------------------------------------------------------------------
+
+    private Section failures() {
+        var t = new Table.Builder("failures", "Runs that failed", "", List.of("strategy", "virtual memory", "workload", "error"));
+        for (RunFolder.Failure f : folder.failures()) {
+            t.row(List.of(Cell.text(f.strategy()), Cell.text(f.virtualMemory()), Cell.text(f.workload()), Cell.text(f.error())));
+        }
+        return new Section("failures", "Failed runs", "", List.of(t.build()), List.of(), List.of());
+    }
+}

@@ -1,0 +1,201 @@
+package org.alloclab.harness.report;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.samskivert.mustache.Mustache;
+import com.samskivert.mustache.Template;
+import org.HdrHistogram.Histogram;
+import org.alloclab.harness.report.RunFolder.Run;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes the report of a results folder into that folder: {@code report.html} (self-contained: charts are
+ * inline SVG, heap maps inline PNG, no script from anywhere else), {@code report.md} (the same tables, with
+ * the charts as files under {@code charts/}), and every table as CSV under {@code csv/}, with the full
+ * latency distributions and footprint timelines besides.
+ */
+public final class ReportWriter {
+
+    static final Template PAGE = template("report.html.mustache");
+
+    private ReportWriter() {
+    }
+
+    /** Writes the report of {@code folder} into it and returns the page's path. */
+    public static Path write(Path folder) {
+        return write(folder, Set.of());
+    }
+
+    /**
+     * Writes the report of {@code folder} into it, drawing the heap maps of {@code heapMapStrategies} (all
+     * runs of the first workload that has them; empty for the first two strategies that have one).
+     */
+    public static Path write(Path folder, Set<String> heapMapStrategies) {
+        RunFolder runs = RunFolder.read(folder);
+        var report = new Report(runs, heapMapStrategies);
+        try {
+            Path charts = Files.createDirectories(folder.resolve("charts"));
+            Path csv = Files.createDirectories(folder.resolve("csv"));
+            for (Report.Section s : report.sections()) {
+                for (Charts.Chart c : s.charts()) {
+                    Files.writeString(charts.resolve(fileName(s, c) + ".svg"), svgDocument(c.svg()));
+                }
+                for (Report.HeapMap h : s.heapMaps()) {
+                    Files.write(charts.resolve(h.id() + ".png"), h.image().png());
+                }
+                for (Table t : s.tables()) {
+                    writeCsv(csv.resolve(t.id() + ".csv"), t);
+                }
+            }
+            writeDistributions(csv.resolve("latency-distribution.csv"), runs);
+            writeTimelines(csv.resolve("timeline.csv"), runs);
+            Path page = folder.resolve("report.html");
+            Files.writeString(page, PAGE.execute(context(report)));
+            Files.writeString(folder.resolve("report.md"), Markdown.render(report, ReportWriter::fileName));
+            return page;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report into " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String fileName(Report.Section s, Charts.Chart c) {
+        return (s.id() + "-" + c.title()).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.]+", "-");
+    }
+
+    private static String svgDocument(String element) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element.replaceFirst("<svg ",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" ");
+    }
+
+    private static Template template(String name) {
+        try (Reader r = new InputStreamReader(ReportWriter.class.getResourceAsStream(name), StandardCharsets.UTF_8)) {
+            return Mustache.compiler().defaultValue("").compile(r);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the report template " + name + " is missing from the build", e);
+        }
+    }
+
+    // ---- the page ----------------------------------------------------------------------------------
+
+    static Map<String, Object> context(Report report) {
+        RunFolder folder = report.folder();
+        Map<String, Object> header = folder.header();
+        var m = new LinkedHashMap<String, Object>();
+        m.put("title", title(folder));
+        m.put("started", header.getOrDefault("started", ""));
+        m.put("source", header.getOrDefault("configuration_source", ""));
+        m.put("rerun", Metadata.rerun(header));
+        var contents = new ArrayList<Map<String, Object>>();
+        var sections = new ArrayList<Map<String, Object>>();
+        for (Report.Section s : report.sections()) {
+            contents.add(Map.of("id", s.id(), "title", s.title()));
+            var sm = new LinkedHashMap<String, Object>();
+            sm.put("id", s.id());
+            sm.put("title", s.title());
+            sm.put("text", s.text());
+            sm.put("tables", s.tables().stream().map(ReportWriter::table).toList());
+            sm.put("charts", s.charts().stream().map(c -> Map.of("id", c.id(), "title", c.title(), "svg", c.svg(),
+                    "points", c.points())).toList());
+            sm.put("hasCharts", !s.charts().isEmpty());
+            sm.put("heapMaps", s.heapMaps().stream().map(h -> Map.of("id", h.id(), "title", h.title(), "caption",
+                    h.caption(), "png", Base64.getEncoder().encodeToString(h.image().png()))).toList());
+            sections.add(sm);
+        }
+        contents.add(Map.of("id", "metadata", "title", "How this was run"));
+        m.put("contents", contents);
+        m.put("sections", sections);
+        m.put("metadata", Metadata.rows(header, folder));
+        m.put("configuration", Metadata.configuration(header));
+        return m;
+    }
+
+    static String title(RunFolder folder) {
+        if (folder.runs().isEmpty()) {
+            return "alloclab benchmarks";
+        }
+        var strategies = folder.runs().stream().map(Run::strategy).distinct().count();
+        return "alloclab: " + strategies + " strateg" + (strategies == 1 ? "y" : "ies") + " on "
+                + String.join(", ", folder.workloads());
+    }
+
+    static Map<String, Object> table(Table t) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("id", t.id());
+        m.put("title", t.title());
+        m.put("note", t.note());
+        m.put("columns", t.columns());
+        m.put("rows", t.rows().stream().map(r -> Map.of("cells", r.stream().map(c -> Map.of("text", c.text(),
+                "cls", (c.numeric() ? "num" : "") + (c.highlighted() ? " best" : ""))).toList())).toList());
+        return m;
+    }
+
+    // ---- CSV ---------------------------------------------------------------------------------------
+
+    static void writeCsv(Path file, Table t) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+            csv.printRecord(t.columns());
+            for (List<Table.Cell> row : t.rows()) {
+                csv.printRecord(row.stream().map(Table.Cell::raw).toList());
+            }
+        }
+    }
+
+    private static void writeDistributions(Path file, RunFolder folder) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+            csv.printRecord("strategy", "virtual_memory", "workload", "threads", "operation", "percentile", "nanoseconds",
+                    "count_at_or_below");
+            for (Run r : folder.runs()) {
+                for (var e : r.latency().entrySet()) {
+                    Histogram h = e.getValue();
+                    for (var v : h.percentiles(5)) {
+                        csv.printRecord(r.strategy(), r.virtualMemory(), r.workload(), r.threads(), e.getKey(),
+                                v.getPercentileLevelIteratedTo(), v.getValueIteratedTo(), v.getTotalCountToThisValue());
+                    }
+                }
+            }
+        }
+    }
+
+    private static void writeTimelines(Path file, RunFolder folder) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+            csv.printRecord("strategy", "virtual_memory", "workload", "threads", "operation", "nanos", "live_bytes",
+                    "committed_bytes", "resident_bytes");
+            for (Run r : folder.runs()) {
+                long[] op = r.timeline("operation");
+                long[] nanos = r.timeline("nanos");
+                long[] live = r.timeline("live_bytes");
+                long[] committed = r.timeline("committed_bytes");
+                long[] resident = r.timeline("resident_bytes");
+                for (int i = 0; i < op.length; i++) {
+                    csv.printRecord(r.strategy(), r.virtualMemory(), r.workload(), r.threads(), op[i], nanos[i], live[i],
+                            committed[i], resident.length > i ? resident[i] : -1);
+                }
+            }
+        }
+    }
+
+    /** JSON for the page's configuration block. */
+    static String json(Object value) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (IOException e) {
+            return String.valueOf(value);
+        }
+    }
+}
