@@ -1,0 +1,179 @@
+package org.alloclab.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.alloclab.api.Allocator;
+import org.alloclab.api.Capability;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * General-purpose allocation, strategy against peer, each made by name as the harness makes it (default
+ * parameters, OS virtual memory). Scores are nanoseconds per allocate+free pair. Every benchmark returns
+ * or consumes what it allocates, so nothing is optimised away; every block is freed, so the heap is in the
+ * same state after each invocation.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+public class AllocatorBenchmarks {
+
+    /** The strategies and peers measured by default; {@code -p strategy=a,b} picks others. */
+    static final String[] STRATEGIES = {"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty",
+        "jdk-arena"};
+
+    /** One block allocated and freed at once, at the sizes the issue names. */
+    @State(Scope.Thread)
+    public static class Pair {
+        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        public String strategy;
+
+        @Param({"16", "64", "256", "4096"})
+        public long size;
+
+        Subject subject;
+        Allocator a;
+
+        @Setup(Level.Trial)
+        public void open() {
+            subject = Subject.of(strategy, Capability.FREE);
+            a = subject.allocator;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            subject.close();
+        }
+    }
+
+    /** Allocate and free one block. */
+    @Benchmark
+    public long allocateFree(Pair s) {
+        long p = s.a.allocate(s.size);
+        s.a.free(p);
+        return p;
+    }
+
+    /** A thousand 64-byte blocks allocated, then freed in an order shuffled once per trial. */
+    @State(Scope.Thread)
+    public static class Batch {
+        static final int BLOCKS = 1000;
+
+        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        public String strategy;
+
+        @Param({"64"})
+        public long size;
+
+        Subject subject;
+        Allocator a;
+        final long[] blocks = new long[BLOCKS];
+        final int[] order = new int[BLOCKS];
+
+        @Setup(Level.Trial)
+        public void open() {
+            subject = Subject.of(strategy, Capability.FREE);
+            a = subject.allocator;
+            var random = new SplittableRandom(42);
+            for (int i = 0; i < BLOCKS; i++) {
+                order[i] = i;
+            }
+            for (int i = BLOCKS - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            subject.close();
+        }
+    }
+
+    /** Per block: its allocation and its free, in a batch of 1,000 freed in random order. */
+    @Benchmark
+    @OperationsPerInvocation(Batch.BLOCKS)
+    public long batchFreedInRandomOrder(Batch s) {
+        long sum = 0;
+        for (int i = 0; i < Batch.BLOCKS; i++) {
+            s.blocks[i] = s.a.allocate(s.size);
+        }
+        for (int i = 0; i < Batch.BLOCKS; i++) {
+            long p = s.blocks[s.order[i]];
+            sum += p;
+            s.a.free(p);
+        }
+        return sum;
+    }
+
+    /**
+     * Mixed sizes: 1,024 live blocks; each operation frees a random one and allocates in its place a size
+     * drawn log-uniformly from 8 B to 16 KiB (a sequence drawn once per trial and cycled).
+     */
+    @State(Scope.Thread)
+    public static class Mixed {
+        static final int LIVE = 1024;
+        static final int SEQUENCE = 1 << 16;
+
+        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        public String strategy;
+
+        Subject subject;
+        Allocator a;
+        final long[] live = new long[LIVE];
+        final long[] sizes = new long[SEQUENCE];
+        final int[] victims = new int[SEQUENCE];
+        int next;
+
+        @Setup(Level.Trial)
+        public void open() {
+            subject = Subject.of(strategy, Capability.FREE);
+            a = subject.allocator;
+            var random = new SplittableRandom(42);
+            for (int i = 0; i < SEQUENCE; i++) {
+                sizes[i] = Math.max(8, (long) Math.pow(2, 3 + random.nextDouble() * 11));
+                victims[i] = random.nextInt(LIVE);
+            }
+            for (int i = 0; i < LIVE; i++) {
+                live[i] = a.allocate(sizes[i]);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            for (long p : live) {
+                a.free(p);
+            }
+            subject.close();
+        }
+    }
+
+    /** One free and one allocation of a mixed size, among 1,024 live blocks. */
+    @Benchmark
+    public long mixedSizes(Mixed s) {
+        int i = s.next;
+        s.next = (i + 1) & (Mixed.SEQUENCE - 1);
+        int v = s.victims[i];
+        s.a.free(s.live[v]);
+        long p = s.a.allocate(s.sizes[i]);
+        s.live[v] = p;
+        return p;
+    }
+}

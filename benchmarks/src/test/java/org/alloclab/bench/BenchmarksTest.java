@@ -1,0 +1,117 @@
+package org.alloclab.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+
+import org.alloclab.api.AllocatorStats;
+import org.alloclab.harness.report.ReportWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The benchmarks do what they say for every default strategy and peer (no timing is asserted), and a
+ * real JMH run of one of them yields the JSON the report renders.
+ */
+class BenchmarksTest {
+
+    private final AllocatorBenchmarks general = new AllocatorBenchmarks();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+    void everyGeneralBenchmarkLeavesTheHeapAsItFoundIt(String strategy) {
+        var pair = new AllocatorBenchmarks.Pair();
+        pair.strategy = strategy;
+        pair.size = 4096;
+        pair.open();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                assertThat(general.allocateFree(pair)).isNotZero();
+            }
+            assertThat(pair.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isZero();
+        } finally {
+            pair.close();
+        }
+
+        var batch = new AllocatorBenchmarks.Batch();
+        batch.strategy = strategy;
+        batch.size = 64;
+        batch.open();
+        try {
+            general.batchFreedInRandomOrder(batch);
+            assertThat(new HashSet<>(java.util.Arrays.stream(batch.blocks).boxed().toList())).hasSize(AllocatorBenchmarks.Batch.BLOCKS);
+            assertThat(batch.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isZero();
+        } finally {
+            batch.close();
+        }
+
+        var mixed = new AllocatorBenchmarks.Mixed();
+        mixed.strategy = strategy;
+        mixed.open();
+        try {
+            for (int i = 0; i < 20_000; i++) {
+                assertThat(general.mixedSizes(mixed)).isNotZero();
+            }
+            assertThat(mixed.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isEqualTo(AllocatorBenchmarks.Mixed.LIVE);
+            mixed.a.verify();
+        } finally {
+            mixed.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"linear", "linear.vm", "segment-bump", "jdk-slicing"})
+    void bumpAllocationHandsOutDistinctAlignedBlocksAndResets(String strategy) {
+        var bump = new BumpBenchmarks.Bump();
+        bump.strategy = strategy;
+        bump.size = 16;
+        bump.open();
+        try {
+            long first = new BumpBenchmarks().bumpAllocation(bump);
+            long second = new BumpBenchmarks().bumpAllocation(bump);
+            assertThat(first).isNotZero().isEqualTo(second);          // the same addresses again after the reset
+        } finally {
+            bump.close();
+        }
+    }
+
+    @Test
+    void aStrategyThatCannotFreeIsRefusedByName() {
+        var pair = new AllocatorBenchmarks.Pair();
+        pair.strategy = "linear";
+        pair.size = 16;
+        assertThatThrownBy(pair::open).hasMessageContaining("linear").hasMessageContaining("FREE");
+        pair.strategy = "no-such-strategy";
+        assertThatThrownBy(pair::open).hasMessageContaining("no-such-strategy");
+    }
+
+    @Test
+    void aShortJmhRunWritesJsonThatTheReportRenders(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("jmh.json");
+        var options = new OptionsBuilder()
+                .include(AllocatorBenchmarks.class.getName() + ".allocateFree")
+                .param("strategy", "dsmalloc", "glibc")
+                .param("size", "64")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(2)
+                .measurementTime(TimeValue.milliseconds(100))
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString())
+                .build();
+        assertThat(new Runner(options).run()).hasSize(2);
+        Path page = ReportWriter.write(dir);
+        String html = Files.readString(page);
+        assertThat(html).contains("Micro-benchmarks (JMH)", "allocateFree", "÷ glibc", "1.00×");
+        assertThat(Files.readString(dir.resolve("csv/jmh.csv"))).contains("allocateFree,64,dsmalloc,avgt");
+    }
+}
