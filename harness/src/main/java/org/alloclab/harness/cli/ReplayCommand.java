@@ -52,8 +52,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--latency-sampling", paramLabel = "N", description = "time one call in N (a power of two; default 4)")
     int latencySampling = 4;
 
-    @Option(names = "--warmup-runs", paramLabel = "N", description = "untimed replays before each measured one (default 1)")
-    int warmupRuns = 1;
+    @Option(names = "--warmup-runs", paramLabel = "N", description = "at most this many untimed replays before each measured one; they stop once one is no"
+                    + " faster than the one before (default 5)")
+    int warmupRuns = 5;
 
     @Option(names = "--threads", split = ",", paramLabel = "N",
             description = "threads replaying each trace at once, each a copy of its own (default 1; a list is a sweep)")

@@ -19,9 +19,33 @@ import org.alloclab.api.SegmentMemory;
  * harness, not a lock: its one field is written without synchronisation, and a lost update only makes
  * two made-up addresses alike, which nothing ever looks at.
  */
-final class NoopAllocator extends AbstractAllocator {
+class NoopAllocator extends AbstractAllocator {
 
     private long next = 1L << 40;
+
+    /**
+     * The no-op allocator of calibration round {@code round}: one of three classes in turn. The replay
+     * loop's calls into an allocator are profiled by the JIT per call site; had calibration used one class,
+     * the first real strategy would find the loop compiled for that one receiver and pay for its
+     * deoptimisation and recompilation, and so, once more, would the second. With three classes seen
+     * before any measured run, the loop is compiled for many receivers from the start, and every strategy,
+     * first or last, is measured on the same code.
+     */
+    static NoopAllocator forRound(int round) {
+        return switch (Math.floorMod(round, 3)) {
+            case 0 -> new NoopAllocator();
+            case 1 -> new Second();
+            default -> new Third();
+        };
+    }
+
+    /** A second class, for {@link #forRound(int)}. */
+    static final class Second extends NoopAllocator {
+    }
+
+    /** A third class, for {@link #forRound(int)}. */
+    static final class Third extends NoopAllocator {
+    }
 
     NoopAllocator() {
         super("calibration.noop", EnumSet.of(Capability.FREE, Capability.REALLOCATE, Capability.RESET, Capability.THREAD_SAFE));

@@ -190,7 +190,7 @@ public final class Replayer {
             long before = round * total;
             var threaded = new ThreadedReplay(Touch.NONE, latencySampling, done -> progress.reached(before + done),
                     waitTimeout);
-            try (var noop = new NoopAllocator()) {
+            try (var noop = NoopAllocator.forRound(round)) {
                 long elapsed = threaded.replay("calibration", Map.of(), streams, noop, null).elapsedNanos();
                 if (round >= 2) {
                     best = Math.min(best, elapsed);
@@ -239,7 +239,7 @@ public final class Replayer {
         var bare = new Replayer(Touch.NONE, latencySampling);
         long best = Long.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
-            try (var noop = new NoopAllocator()) {
+            try (var noop = NoopAllocator.forRound(round)) {
                 long elapsed = bare.replay("calibration", Map.of(), ops, noop, null).elapsedNanos();
                 if (round >= 2) {
                     best = Math.min(best, elapsed);
@@ -432,7 +432,7 @@ public final class Replayer {
                 skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap);
+                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0);
     }
 
     static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {

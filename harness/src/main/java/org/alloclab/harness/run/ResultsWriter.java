@@ -158,6 +158,7 @@ public final class ResultsWriter {
         if (r.residentAfterFreeAllBytes() >= 0) {
             m.put("resident_after_free_all_bytes", r.residentAfterFreeAllBytes());
         }
+        m.put("warmup_replays", r.warmups());
         m.put("elapsed_ms", round(r.elapsedNanos() / 1e6));
         m.put("throughput_ops_per_s", Math.round(r.throughput()));
         m.put("harness_ns_per_event", number(r.harnessNanosPerEvent()));

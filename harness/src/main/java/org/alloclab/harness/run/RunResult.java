@@ -39,6 +39,7 @@ import org.alloclab.harness.workload.Operations;
  * @param decorators                 layers the strategy ran under, outermost first (e.g. {@code locking},
  *                                   added when a strategy that is not thread-safe ran on several threads)
  * @param heap                       the strategy's heap at one moment, or null when none was taken
+ * @param warmups                    untimed replays made before this one
  */
 public record RunResult(
         String strategy,
@@ -66,7 +67,8 @@ public record RunResult(
         Map<String, Long> workloadNotes,
         int threads,
         java.util.List<String> decorators,
-        HeapSnapshot heap) {
+        HeapSnapshot heap,
+        int warmups) {
 
     /**
      * The result of a calibration replay: only the events and the time are meaningful.
@@ -74,7 +76,7 @@ public record RunResult(
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
                 0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
-                java.util.List.of(), null);
+                java.util.List.of(), null, 0);
     }
 
     /** This result with the harness's own cost per event on its workload. */
@@ -82,7 +84,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap);
+                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups);
     }
 
     /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
@@ -90,7 +92,15 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups);
+    }
+
+    /** This result, made after {@code n} warm-up replays. */
+    public RunResult withWarmups(int n) {
+        return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
+                deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
+                committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n);
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
