@@ -144,6 +144,8 @@ final class Charts {
         renderer.setItemMargin(-1.0);                              // one bar per row whichever series holds it
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat(format)));
         renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultPositiveItemLabelPosition(new org.jfree.chart.labels.ItemLabelPosition(
+                org.jfree.chart.labels.ItemLabelAnchor.OUTSIDE3, org.jfree.chart.ui.TextAnchor.CENTER_LEFT));
         var plot = new CategoryPlot(data, new CategoryAxis(), new NumberAxis(valueLabel), renderer);
         plot.setOrientation(PlotOrientation.HORIZONTAL);
         style(plot);
@@ -172,7 +174,28 @@ final class Charts {
         for (int s = 0; s < series.size(); s++) {
             renderer.setSeriesPaint(s, colour(series.get(s)));
         }
-        var plot = new CategoryPlot(data, new CategoryAxis(), new NumberAxis(valueLabel), renderer);
+        double low = Double.MAX_VALUE;
+        double high = 0;
+        for (double[] row : mean) {
+            for (double v : row) {
+                if (v > 0) {
+                    low = Math.min(low, v);
+                    high = Math.max(high, v);
+                }
+            }
+        }
+        org.jfree.chart.axis.ValueAxis range;
+        if (high / low > 30) {                          // a slow peer would flatten everyone else: log scale
+            var log = new LogAxis(valueLabel + " (log)");
+            log.setBase(10);
+            log.setSmallestValue(low / 2);
+            log.setTickUnit(new NumberTickUnit(1));
+            log.setNumberFormatOverride(new DecimalFormat("#,##0.#"));
+            range = log;
+        } else {
+            range = new NumberAxis(valueLabel);
+        }
+        var plot = new CategoryPlot(data, new CategoryAxis(), range, renderer);
         plot.setOrientation(PlotOrientation.VERTICAL);
         style(plot);
         var chart = new JFreeChart(title, TITLE, plot, true);

@@ -325,8 +325,8 @@ final class Report {
             return null;
         }
         return new Section("heap", "Heap maps", "The address space a strategy held at the moment named, as pages and"
-                + " blocks, in address order, left to right and top to bottom; each area (a segment or heap) starts a new"
-                + " row. Blue: live blocks (two shades alternate); orange: free and committed, memory held for nothing;"
+                + " blocks, in address order, left to right and top to bottom; with a few areas (segments or heaps) each starts"
+                + " a new row, with many they run on, two black pixels apart. Blue: live blocks (two shades alternate); orange: free and committed, memory held for nothing;"
                 + " pale grey: free and not committed, address space only; dark grey: the strategy's own bytes (headers,"
                 + " padding). Lighter pixels mark page starts when pages are wide enough to see.",
                 List.of(), List.of(), maps);
