@@ -86,6 +86,14 @@ public interface VirtualMemory extends AutoCloseable {
     /** The counters now. */
     VirtualMemoryStats stats();
 
+    /**
+     * Counters beyond {@link #stats()} that a layer over a virtual memory keeps (a commit cache's hits, say),
+     * by name; none by default. Reports record them beside the stats.
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Releases every region still reserved. Idempotent. */
     @Override
     void close();

@@ -17,6 +17,7 @@ import org.alloclab.api.VirtualMemoryProvider;
  *       power of two of at least the OS page (64KiB, 1MiB …)</td></tr>
  *   <tr><td>{@code checked}</td><td>{@code false}</td><td>check every access of {@code memory()}
  *       against the committed pages (also on whenever {@code -Dalloclab.checks=true})</td></tr>
+ *   <tr><td>{@code commit-cache}</td><td>{@code 0}</td><td>bytes of a {@link CommitCache} over it; 0 for none</td></tr>
  * </table>
  */
 public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
@@ -25,7 +26,8 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
             ParameterSpec.bytes("granularity", "0",
                     "commit granularity: 0 for the OS page, else a power of two of at least the OS page"),
             ParameterSpec.flag("checked", false,
-                    "check every memory access against the committed pages (also on with -Dalloclab.checks=true)"));
+                    "check every memory access against the committed pages (also on with -Dalloclab.checks=true)"),
+            CommitCache.PARAMETER);
 
     /** For {@link java.util.ServiceLoader}. */
     public OsVirtualMemoryProvider() {
@@ -43,7 +45,7 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
         return "the kernel's virtual memory: mmap/mprotect/madvise/munmap through FFM, residency by mincore";
     }
 
-    /** {@code granularity} and {@code checked}. */
+    /** {@code granularity}, {@code checked} and {@code commit-cache}. */
     @Override
     public List<ParameterSpec> parameters() {
         return PARAMETERS;
@@ -62,6 +64,15 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
         if (problem != null) {
             throw parameters.invalid("granularity", problem);
         }
-        return new OsVirtualMemory(granularity, parameters.flag("checked"));
+        long cache = parameters.bytes("commit-cache");
+        if (cache < 0) {
+            throw parameters.invalid("commit-cache", "must be 0 or a size of at least one page");
+        }
+        var os = new OsVirtualMemory(granularity, parameters.flag("checked"));
+        if (cache != 0 && cache < os.pageSize()) {
+            os.close();
+            throw parameters.invalid("commit-cache", "must be 0 or at least one page (" + os.pageSize() + " bytes)");
+        }
+        return CommitCache.over(os, cache);
     }
 }

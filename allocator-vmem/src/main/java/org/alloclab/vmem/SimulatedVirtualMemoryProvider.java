@@ -32,7 +32,8 @@ public final class SimulatedVirtualMemoryProvider implements VirtualMemoryProvid
             ParameterSpec.bytes("address-space", "64GiB",
                     "the address space that can be reserved, a multiple of the page, at most 64TiB"),
             ParameterSpec.count("fail-reserve-at", 0, "the reserve call that fails (1 = the first); 0 for none"),
-            ParameterSpec.count("fail-commit-at", 0, "the commit call that fails (1 = the first); 0 for none"));
+            ParameterSpec.count("fail-commit-at", 0, "the commit call that fails (1 = the first); 0 for none"),
+            CommitCache.PARAMETER);
 
     /** For {@link java.util.ServiceLoader}. */
     public SimulatedVirtualMemoryProvider() {
@@ -73,7 +74,11 @@ public final class SimulatedVirtualMemoryProvider implements VirtualMemoryProvid
         if (problem != null) {
             throw parameters.invalid("address-space", problem);
         }
-        return new SimulatedVirtualMemory(pageSize, parameters.bytes("budget"), addressSpace,
-                parameters.count("fail-reserve-at"), parameters.count("fail-commit-at"));
+        long cache = parameters.bytes("commit-cache");
+        if (cache != 0 && cache < pageSize) {
+            throw parameters.invalid("commit-cache", "must be 0 or at least one page (" + pageSize + " bytes)");
+        }
+        return CommitCache.over(new SimulatedVirtualMemory(pageSize, parameters.bytes("budget"), addressSpace,
+                parameters.count("fail-reserve-at"), parameters.count("fail-commit-at")), cache);
     }
 }

@@ -34,7 +34,7 @@ class VirtualMemoryProvidersTest {
                         tuple("budget", "1GiB"),
                         tuple("address-space", "64GiB"),
                         tuple("fail-reserve-at", "0"),
-                        tuple("fail-commit-at", "0"));
+                        tuple("fail-commit-at", "0"), tuple("commit-cache", "0"));
         try (var vm = (SimulatedVirtualMemory) registry.get("simulated").create(Map.of())) {
             assertThat(vm.kind()).isEqualTo("simulated");
             assertThat(vm.pageSize()).isEqualTo(4 * Sizes.KiB);
@@ -60,7 +60,7 @@ class VirtualMemoryProvidersTest {
     @Test
     void theOsDefaultsAreTheOsPageUnlessChecksAreOn() {
         assertThat(registry.get("os").parameters())
-                .extracting(ParameterSpec::name).containsExactly("granularity", "checked");
+                .extracting(ParameterSpec::name).containsExactly("granularity", "checked", "commit-cache");
         try (var vm = (OsVirtualMemory) registry.get("os").create(Map.of())) {
             assertThat(vm.kind()).isEqualTo("os");
             assertThat(vm.pageSize()).isEqualTo(OsVirtualMemory.osPageSize());

@@ -432,7 +432,7 @@ public final class Replayer {
                 skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0);
+                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0, vm.counters());
     }
 
     static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {

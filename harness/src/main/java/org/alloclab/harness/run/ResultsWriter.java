@@ -171,6 +171,9 @@ public final class ResultsWriter {
         m.put("latency_ns", latency);
         m.put("strategy_stats", r.strategyStats());
         m.put("vm_stats", r.vmStats());
+        if (!r.vmCounters().isEmpty()) {
+            m.put("vm_counters", r.vmCounters());
+        }
         m.put("timeline", timeline(r.timeline()));
         return m;
     }

@@ -40,6 +40,7 @@ import org.alloclab.harness.workload.Operations;
  *                                   added when a strategy that is not thread-safe ran on several threads)
  * @param heap                       the strategy's heap at one moment, or null when none was taken
  * @param warmups                    untimed replays made before this one
+ * @param vmCounters                 counters of layers over the virtual memory (a commit cache's), by name
  */
 public record RunResult(
         String strategy,
@@ -68,7 +69,8 @@ public record RunResult(
         int threads,
         java.util.List<String> decorators,
         HeapSnapshot heap,
-        int warmups) {
+        int warmups,
+        Map<String, Long> vmCounters) {
 
     /**
      * The result of a calibration replay: only the events and the time are meaningful.
@@ -76,7 +78,7 @@ public record RunResult(
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
                 0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
-                java.util.List.of(), null, 0);
+                java.util.List.of(), null, 0, Map.of());
     }
 
     /** This result with the harness's own cost per event on its workload. */
@@ -84,7 +86,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups);
+                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters);
     }
 
     /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
@@ -92,7 +94,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters);
     }
 
     /** This result, made after {@code n} warm-up replays. */
@@ -100,7 +102,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n, vmCounters);
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
