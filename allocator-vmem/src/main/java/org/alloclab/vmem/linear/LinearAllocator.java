@@ -114,10 +114,44 @@ public final class LinearAllocator extends AbstractAllocator {
      * @throws IllegalStateException when {@code vm} cannot reserve that much address space
      */
     public static LinearAllocator onDemand(VirtualMemory vm, long reserve, long commitStep, long slack) {
-        Region region = reserve(vm, "linear.vm", reserve);
+        return onDemand("linear.vm", vm, reserve, commitStep, slack);
+    }
+
+    /**
+     * {@link #onDemand(VirtualMemory, long, long, long)} under another strategy name: the VM-aware stack
+     * ({@code stack.vm}) is this allocator with a slack that never decommits on reset, given back only by
+     * {@link #decommitSlack(long)}.
+     */
+    public static LinearAllocator onDemand(String strategy, VirtualMemory vm, long reserve, long commitStep, long slack) {
+        Region region = reserve(vm, strategy, reserve);
         long step = Sizes.alignUp(Math.max(commitStep, 1), vm.pageSize());
-        return new LinearAllocator("linear.vm", vm, region, vm.memory(), region.address(), region.end(),
+        return new LinearAllocator(strategy, vm, region, vm.memory(), region.address(), region.end(),
                 region.address(), true, step, slack);
+    }
+
+    /**
+     * Gives back every committed page above the top that lies past the first {@code keep} bytes above
+     * it: a stack that grew for a burst returns what the burst left committed, when its owner says so.
+     * Blocks held are never touched.
+     *
+     * @return the bytes decommitted
+     * @throws IllegalArgumentException when {@code keep} is negative
+     * @throws IllegalStateException    when the allocator does not commit on demand (a fixed buffer)
+     */
+    public long decommitSlack(long keep) {
+        if (keep < 0) {
+            throw new IllegalArgumentException(strategy() + ": decommitSlack needs keep >= 0, was " + keep);
+        }
+        if (!onDemand) {
+            throw new IllegalStateException(strategy() + ": a fixed buffer has nothing to decommit");
+        }
+        long from = Math.min(committedEnd, Sizes.alignUp(Math.addExact(top, Math.min(keep, limit - top)), vm.pageSize()));
+        long given = committedEnd - from;
+        if (given > 0) {
+            vm.decommit(from, given);
+            committedEnd = from;
+        }
+        return given;
     }
 
     /**
