@@ -40,7 +40,7 @@ public class BumpBenchmarks {
     /** What allocates: a strategy by name, or one of the two peers. */
     @State(Scope.Thread)
     public static class Bump {
-        @Param({"linear", "linear.vm", "segment-bump", "jdk-slicing"})
+        @Param({"linear", "linear.vm", "linear.atomic", "segment-bump", "jdk-slicing"})
         public String strategy;
 
         @Param({"16", "64"})

@@ -29,10 +29,15 @@ final class Subject implements AutoCloseable {
      * @throws IllegalArgumentException naming the strategy when it is unknown or lacks {@code needs}
      */
     static Subject of(String name, Capability... needs) {
+        return of(name, Map.of(), needs);
+    }
+
+    /** {@link #of(String, Capability...)} with some parameters of the strategy given. */
+    static Subject of(String name, Map<String, String> parameters, Capability... needs) {
         AllocatorProvider provider = Registry.strategies().get(name);
         VirtualMemoryProvider os = Registry.virtualMemories().get("os");
         VirtualMemory vm = os.create(os.resolve(Map.of()));
-        Allocator a = provider.create(provider.resolve(Map.of()), vm);
+        Allocator a = provider.create(provider.resolve(parameters), vm);
         for (Capability c : needs) {
             if (!a.supports(c)) {
                 a.close();

@@ -69,7 +69,7 @@ class BenchmarksTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "linear.vm", "segment-bump", "jdk-slicing"})
+    @ValueSource(strings = {"linear", "linear.vm", "linear.atomic", "segment-bump", "jdk-slicing"})
     void bumpAllocationHandsOutDistinctAlignedBlocksAndResets(String strategy) {
         var bump = new BumpBenchmarks.Bump();
         bump.strategy = strategy;
@@ -81,6 +81,24 @@ class BenchmarksTest {
             assertThat(first).isNotZero().isEqualTo(second);          // the same addresses again after the reset
         } finally {
             bump.close();
+        }
+    }
+
+    @Test
+    void theSharedBumpAllocatorHandsOutDistinctBlocksAndResetsBetweenIterations() {
+        var shared = new SharedBumpBenchmarks.Shared();
+        shared.strategy = "linear.atomic";
+        shared.size = 16;
+        shared.open();
+        try {
+            var bench = new SharedBumpBenchmarks();
+            long a = bench.oneThread(shared);
+            long b = bench.twoThreads(shared);
+            assertThat(b).isEqualTo(a + 16);
+            shared.reset();
+            assertThat(bench.oneThread(shared)).isEqualTo(a);
+        } finally {
+            shared.close();
         }
     }
 
