@@ -72,6 +72,15 @@ public final class OsVirtualMemory extends PagedVirtualMemory {
     public static final boolean CHECKS = Boolean.getBoolean(CHECKS_PROPERTY);
 
     private final boolean checked;
+    private final boolean hugePages;
+    private final java.util.concurrent.atomic.LongAdder hugeAdviceRefused = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder hugeAdvised = new java.util.concurrent.atomic.LongAdder();
+
+    /** The huge page of x86-64 and of aarch64 with 4 KiB pages: what transparent huge pages are made of. */
+    public static final long HUGE_PAGE = 2L << 20;
+
+    /** {@code madvise} advice asking for transparent huge pages. */
+    static final int MADV_HUGEPAGE = 14;
 
     /** OS virtual memory with the OS page as granularity, checked when {@link #CHECKS} is on. */
     public OsVirtualMemory() {
@@ -101,6 +110,17 @@ public final class OsVirtualMemory extends PagedVirtualMemory {
      * @throws UnsupportedOperationException when this is not Linux on x86-64 or aarch64
      */
     public OsVirtualMemory(long granularity, boolean checked) {
+        this(granularity, checked, false);
+    }
+
+    /**
+     * OS virtual memory with the given commit granularity that, with {@code hugePages}, asks the kernel for
+     * transparent huge pages: every region of at least {@link #HUGE_PAGE} is aligned to it and advised
+     * {@code MADV_HUGEPAGE}, so that the kernel may back it with 2 MiB pages when it is touched (a TLB entry
+     * then covers 512 times as much). It is advice: where the kernel has transparent huge pages off, the
+     * regions are ordinary ({@code huge_page_advice_refused} in {@link #counters()} counts the refusals).
+     */
+    public OsVirtualMemory(long granularity, boolean checked, boolean hugePages) {
         Native.requireSupported();
         String problem = granularityProblem(granularity);
         if (problem != null) {
@@ -111,6 +131,7 @@ public final class OsVirtualMemory extends PagedVirtualMemory {
         Memory memory = check ? new CheckedMemory(EVERYTHING, 0, book) : SegmentMemory.everything();
         super(book, memory);
         this.checked = check;
+        this.hugePages = hugePages;
     }
 
     /**
@@ -148,7 +169,8 @@ public final class OsVirtualMemory extends PagedVirtualMemory {
     /** {@code mmap(PROT_NONE, MAP_NORESERVE)} with slack for the alignment, then the slack trimmed. */
     @Override
     Region obtain(long size) throws Refusal {
-        long granularity = pageSize();
+        boolean huge = hugePages && size >= HUGE_PAGE;
+        long granularity = huge ? Math.max(pageSize(), HUGE_PAGE) : pageSize();
         long osPage = Native.osPageSize();
         long mapped = size + (granularity - osPage);
         long raw = Native.mmap(mapped, Native.PROT_NONE,
@@ -165,7 +187,51 @@ public final class OsVirtualMemory extends PagedVirtualMemory {
         if (tail > 0) {
             Native.munmap(start + size, tail);
         }
+        if (huge) {
+            if (Native.madvise(start, size, MADV_HUGEPAGE) == 0) {
+                hugeAdvised.increment();
+            } else {
+                hugeAdviceRefused.increment();                  // advice only: the region stays usable
+            }
+        }
         return new Region(start, size);
+    }
+
+    /** Whether regions ask for transparent huge pages. */
+    public boolean hugePages() {
+        return hugePages;
+    }
+
+    /** With huge pages asked for: regions advised and advice the kernel refused. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        if (!hugePages) {
+            return java.util.Map.of();
+        }
+        return java.util.Map.of("huge_page_regions_advised", hugeAdvised.sum(),
+                "huge_page_advice_refused", hugeAdviceRefused.sum());
+    }
+
+    /**
+     * Bytes of {@code region} the kernel backs with transparent huge pages now ({@code AnonHugePages} of its
+     * mapping in {@code /proc/self/smaps}), or -1 when that cannot be read.
+     */
+    public static long hugePageBytes(Region region) {
+        try {
+            String start = Long.toHexString(region.address());
+            boolean inside = false;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/smaps"))) {
+                if (!line.isEmpty() && Character.digit(line.charAt(0), 16) >= 0 && line.indexOf('-') > 0
+                        && line.indexOf(' ') > line.indexOf('-')) {
+                    inside = line.substring(0, line.indexOf('-')).equals(start);
+                } else if (inside && line.startsWith("AnonHugePages:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            return 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** {@code munmap}; the committed pages go with the mapping. */

@@ -17,6 +17,8 @@ import org.alloclab.api.VirtualMemoryProvider;
  *       power of two of at least the OS page (64KiB, 1MiB …)</td></tr>
  *   <tr><td>{@code checked}</td><td>{@code false}</td><td>check every access of {@code memory()}
  *       against the committed pages (also on whenever {@code -Dalloclab.checks=true})</td></tr>
+ *   <tr><td>{@code huge-pages}</td><td>{@code false}</td><td>ask for transparent huge pages on regions of
+ *       at least 2 MiB ({@code madvise(MADV_HUGEPAGE)})</td></tr>
  *   <tr><td>{@code commit-cache}</td><td>{@code 0}</td><td>bytes of a {@link CommitCache} over it; 0 for none</td></tr>
  * </table>
  */
@@ -27,6 +29,8 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
                     "commit granularity: 0 for the OS page, else a power of two of at least the OS page"),
             ParameterSpec.flag("checked", false,
                     "check every memory access against the committed pages (also on with -Dalloclab.checks=true)"),
+            ParameterSpec.flag("huge-pages", false,
+                    "ask for transparent huge pages (2 MiB): regions of at least 2 MiB are aligned and advised MADV_HUGEPAGE"),
             CommitCache.PARAMETER);
 
     /** For {@link java.util.ServiceLoader}. */
@@ -45,7 +49,7 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
         return "the kernel's virtual memory: mmap/mprotect/madvise/munmap through FFM, residency by mincore";
     }
 
-    /** {@code granularity}, {@code checked} and {@code commit-cache}. */
+    /** {@code granularity}, {@code checked}, {@code huge-pages} and {@code commit-cache}. */
     @Override
     public List<ParameterSpec> parameters() {
         return PARAMETERS;
@@ -68,7 +72,7 @@ public final class OsVirtualMemoryProvider implements VirtualMemoryProvider {
         if (cache < 0) {
             throw parameters.invalid("commit-cache", "must be 0 or a size of at least one page");
         }
-        var os = new OsVirtualMemory(granularity, parameters.flag("checked"));
+        var os = new OsVirtualMemory(granularity, parameters.flag("checked"), parameters.flag("huge-pages"));
         if (cache != 0 && cache < os.pageSize()) {
             os.close();
             throw parameters.invalid("commit-cache", "must be 0 or at least one page (" + os.pageSize() + " bytes)");

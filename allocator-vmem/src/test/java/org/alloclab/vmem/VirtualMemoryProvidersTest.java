@@ -60,7 +60,7 @@ class VirtualMemoryProvidersTest {
     @Test
     void theOsDefaultsAreTheOsPageUnlessChecksAreOn() {
         assertThat(registry.get("os").parameters())
-                .extracting(ParameterSpec::name).containsExactly("granularity", "checked", "commit-cache");
+                .extracting(ParameterSpec::name).containsExactly("granularity", "checked", "huge-pages", "commit-cache");
         try (var vm = (OsVirtualMemory) registry.get("os").create(Map.of())) {
             assertThat(vm.kind()).isEqualTo("os");
             assertThat(vm.pageSize()).isEqualTo(OsVirtualMemory.osPageSize());

@@ -103,6 +103,21 @@ class BenchmarksTest {
     }
 
     @Test
+    void theTlbBenchmarkReadsWhatItWroteWithAndWithoutHugePages() {
+        for (String pages : new String[] {"4KiB-pages", "huge-pages"}) {
+            var buffer = new TlbBenchmarks.Buffer();
+            buffer.strategy = pages;
+            buffer.size = 16;
+            buffer.open();
+            try {
+                assertThat(new TlbBenchmarks().randomReads(buffer)).isEqualTo(TlbBenchmarks.READS * 0x0101010101010101L);
+            } finally {
+                buffer.close();
+            }
+        }
+    }
+
+    @Test
     void aStrategyThatCannotFreeIsRefusedByName() {
         var pair = new AllocatorBenchmarks.Pair();
         pair.strategy = "linear";
