@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -70,18 +71,28 @@ class BenchmarksTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"linear", "linear.vm", "linear.atomic", "segment-bump", "jdk-slicing"})
-    void bumpAllocationHandsOutDistinctAlignedBlocksAndResets(String strategy) {
+    void bumpAllocationHandsOutBlocksAndResets(String strategy) {
         var bump = new BumpBenchmarks.Bump();
         bump.strategy = strategy;
         bump.size = 16;
         bump.open();
+        var bh = new Blackhole("Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
         try {
-            long first = new BumpBenchmarks().bumpAllocation(bump);
-            long second = new BumpBenchmarks().bumpAllocation(bump);
-            assertThat(first).isNotZero().isEqualTo(second);          // the same addresses again after the reset
+            new BumpBenchmarks().bumpAllocation(bump, bh);
+            new BumpBenchmarks().bumpAllocation(bump, bh);
+            if (bump.a != null) {
+                assertThat(bump.a.stats().get(AllocatorStats.ALLOCATIONS)).isEqualTo(2L * BumpBenchmarks.BLOCKS);
+                assertThat(bump.a.stats().get(AllocatorStats.LIVE_BYTES)).isZero();       // reset after each batch
+            } else if (strategy.equals("segment-bump")) {
+                long first = bump.bump.allocate(16);
+                assertThat(first).isEqualTo(bump.segment.address());                    // reset after each batch
+                assertThat(bump.bump.allocate(3)).isEqualTo(first + 16);
+                assertThat(bump.bump.allocate(8)).isEqualTo(first + 24);                  // aligned to 8
+            }
         } finally {
             bump.close();
         }
+        bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
     }
 
     @Test

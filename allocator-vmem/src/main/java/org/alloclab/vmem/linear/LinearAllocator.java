@@ -195,7 +195,7 @@ public final class LinearAllocator extends AbstractAllocator {
         top = end;
         lastStart = start;
         allocations++;
-        addLive(size);
+        liveBytes += size;           // live only grows between resets and pops: its peak is noted when it falls
         return start;
     }
 
@@ -223,8 +223,19 @@ public final class LinearAllocator extends AbstractAllocator {
     }
 
     private void addLive(long delta) {
+        notePeak();
         liveBytes += delta;
-        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+        notePeak();
+    }
+
+    /**
+     * Records live bytes as the peak when they are. Allocation only adds to live bytes, so the hot path
+     * leaves this to the moments live bytes can fall (reset, pop, a shrinking reallocation) and to stats.
+     */
+    private void notePeak() {
+        if (liveBytes > peakLiveBytes) {
+            peakLiveBytes = liveBytes;
+        }
     }
 
     @Override
@@ -260,6 +271,7 @@ public final class LinearAllocator extends AbstractAllocator {
 
     @Override
     protected void doReset() {
+        notePeak();
         top = base;
         lastStart = 0;
         liveBytes = 0;
@@ -298,6 +310,7 @@ public final class LinearAllocator extends AbstractAllocator {
                     : ": it was already popped"));
         }
         frames.pop();
+        notePeak();
         top = mark.top;
         lastStart = mark.lastStart;
         liveBytes = mark.liveBytes;
@@ -315,6 +328,7 @@ public final class LinearAllocator extends AbstractAllocator {
 
     @Override
     protected AllocatorStats doStats() {
+        notePeak();
         return AllocatorStats.builder()
                 .bytes(AllocatorStats.LIVE_BYTES, liveBytes, "requested bytes held since the last reset")
                 .bytes(AllocatorStats.PEAK_LIVE_BYTES, peakLiveBytes, "highest live_bytes")
