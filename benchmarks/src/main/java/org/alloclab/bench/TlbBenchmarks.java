@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What transparent huge pages change for a TLB-heavy access pattern: reads of one long each at random
- * places of a 1 GiB committed region, which with 4 KiB pages needs far more TLB entries than a core has
+ * What transparent huge pages change for a TLB-heavy access pattern: dependent reads of one long each at
+ * random places of a 1 GiB committed region, which with 4 KiB pages needs far more TLB entries than a core has
  * (a miss per read, and a page walk), and with 2 MiB pages 512 times fewer. The same OS virtual memory,
  * {@code huge-pages} off and on; the offsets are drawn once per trial. Nanoseconds per read.
  */
@@ -65,6 +65,8 @@ public class TlbBenchmarks {
             memory = vm.memory();
             memory.fill(region.address(), bytes, (byte) 1);
             hugeBytes = OsVirtualMemory.hugePageBytes(region);
+            System.out.printf("%n%s: %d MiB of the %d MiB region backed by transparent huge pages (AnonHugePages)%n",
+                    strategy, hugeBytes >> 20, size);
             var random = new SplittableRandom(7);
             offsets = new long[1 << 20];
             for (int i = 0; i < offsets.length; i++) {
@@ -78,17 +80,23 @@ public class TlbBenchmarks {
         }
     }
 
-    /** {@value #READS} reads at random offsets; the score is per read. */
+    /**
+     * {@value #READS} reads at random offsets, each depending on the one before (the next offset is chosen
+     * with the value read), so the processor cannot overlap them and every TLB miss is paid in full; the
+     * score is per read.
+     */
     @Benchmark
     @OperationsPerInvocation(READS)
     public long randomReads(Buffer b) {
         long sum = 0;
         int i = b.next;
         long[] offsets = b.offsets;
+        int mask = offsets.length - 1;
         Memory m = b.memory;
         for (int k = 0; k < READS; k++) {
-            sum += m.getLong(offsets[i]);
-            i = (i + 1) & (offsets.length - 1);
+            long v = m.getLong(offsets[i]);
+            sum += v;
+            i = (int) ((i + v) & mask);
         }
         b.next = i;
         return sum;
