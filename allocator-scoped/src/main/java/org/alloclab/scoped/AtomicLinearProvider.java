@@ -27,7 +27,9 @@ public final class AtomicLinearProvider implements AllocatorProvider {
         return List.of(
                 ParameterSpec.bytes("reserve", "1GiB", "address space reserved at creation: the most it can hand out"),
                 ParameterSpec.bytes("commit-step", "64KiB", "bytes committed at a time as the top advances (rounded up to pages)"),
-                ParameterSpec.bytes("slack", "1MiB", "bytes kept committed across a reset; the rest is decommitted"));
+                ParameterSpec.bytes("slack", "1MiB", "bytes kept committed across a reset; the rest is decommitted"),
+                ParameterSpec.bytes("thread-buffer", "0", "0: every allocation advances the shared top; else each thread claims"
+                        + " this many bytes at a time and bumps inside them alone (one atomic per buffer, not per block)"));
     }
 
     @Override
@@ -40,6 +42,6 @@ public final class AtomicLinearProvider implements AllocatorProvider {
         if (step < 1) {
             throw parameters.invalid("commit-step", "must be at least one byte");
         }
-        return new AtomicLinearAllocator(vm, reserve, step, parameters.bytes("slack"));
+        return new AtomicLinearAllocator(vm, reserve, step, parameters.bytes("slack"), parameters.bytes("thread-buffer"));
     }
 }

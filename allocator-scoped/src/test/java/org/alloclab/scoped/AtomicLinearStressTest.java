@@ -35,13 +35,13 @@ class AtomicLinearStressTest {
     private static final int PER_THREAD = 50_000;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"4,simulated", "8,simulated", "4,os"})
+    @ValueSource(strings = {"4,simulated,0", "8,simulated,0", "4,os,0", "4,simulated,1KiB", "4,os,2KiB"})
     void threadsCrossingCommitBoundariesTogetherGetDisjointCommittedBlocks(String setup) throws Exception {
         int threads = Integer.parseInt(setup.split(",")[0]);
-        try (VirtualMemory vm = setup.endsWith("os") ? new OsVirtualMemory()
+        try (VirtualMemory vm = setup.contains(",os,") ? new OsVirtualMemory()
                 : new SimulatedVirtualMemory(4 * Sizes.KiB, Sizes.GiB, 64 * Sizes.GiB)) {
             Allocator a = Registry.strategies().get("linear.atomic").create(Map.of("reserve", "256MiB",
-                    "commit-step", "4KiB", "slack", "0"), vm);
+                    "commit-step", "4KiB", "slack", "0", "thread-buffer", setup.split(",")[2]), vm);
             Memory mem = a.memory();
             var start = new CyclicBarrier(threads);
             ExecutorService pool = Executors.newFixedThreadPool(threads);

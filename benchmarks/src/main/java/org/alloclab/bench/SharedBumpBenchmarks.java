@@ -40,12 +40,17 @@ public class SharedBumpBenchmarks {
         @Param({"16"})
         public long size;
 
+        /** 0: every allocation claims from the shared top; else thread-local buffers of this size. */
+        @Param({"0", "64KiB"})
+        public String threadBuffer;
+
         Subject subject;
         Allocator a;
 
         @Setup(Level.Trial)
         public void open() {
-            subject = Subject.of(strategy, java.util.Map.of("reserve", "64GiB", "commit-step", "1MiB", "slack", "0"),
+            subject = Subject.of(strategy, java.util.Map.of("reserve", "64GiB", "commit-step", "1MiB", "slack", "0",
+                    "thread-buffer", threadBuffer == null ? "0" : threadBuffer),
                     Capability.THREAD_SAFE, Capability.RESET);
             a = subject.allocator;
         }
