@@ -47,6 +47,8 @@ public final class CommitCache implements VirtualMemory {
     private long evictions;
     private long decommitsAbsorbed;
     private long flushedPages;
+    private long callsFromAbove;           // commit and decommit calls the strategy made
+    private long callsBelow;               // commit and decommit calls the cache made below for them
 
     /**
      * A cache of up to {@code capacity} bytes of pages over {@code inner}.
@@ -126,6 +128,7 @@ public final class CommitCache implements VirtualMemory {
     @Override
     public synchronized boolean commit(long address, long bytes) {
         check(address, bytes);
+        callsFromAbove++;
         long end = address + bytes;
         long[] runs = new long[8];
         int n = 0;
@@ -146,8 +149,10 @@ public final class CommitCache implements VirtualMemory {
             }
         }
         for (int i = 0; i < n; i += 2) {
+            callsBelow++;
             if (!inner.commit(runs[i], runs[i + 1] - runs[i])) {
                 for (int j = 0; j < i; j += 2) {
+                    callsBelow++;
                     inner.decommit(runs[j], runs[j + 1] - runs[j]);
                 }
                 return false;
@@ -175,6 +180,7 @@ public final class CommitCache implements VirtualMemory {
     @Override
     public synchronized void decommit(long address, long bytes) {
         check(address, bytes);
+        callsFromAbove++;
         long end = address + bytes;
         if (!inner.isCommitted(address, bytes)) {
             // partly committed: only committed pages may be cached, so look at each
@@ -187,6 +193,7 @@ public final class CommitCache implements VirtualMemory {
         }
         long cacheable = Math.min(bytes, slots.length * page);
         if (cacheable < bytes) {
+            callsBelow++;
             inner.decommit(address + cacheable, bytes - cacheable);
         }
         cachePages(address, address + cacheable);
@@ -208,6 +215,7 @@ public final class CommitCache implements VirtualMemory {
                     runEnd += page;
                 } else {
                     if (runStart >= 0) {
+                        callsBelow++;
                         inner.decommit(runStart, runEnd - runStart);
                     }
                     runStart = old;
@@ -220,6 +228,7 @@ public final class CommitCache implements VirtualMemory {
             decommitsAbsorbed++;
         }
         if (runStart >= 0) {
+            callsBelow++;
             inner.decommit(runStart, runEnd - runStart);
         }
     }
@@ -296,8 +305,10 @@ public final class CommitCache implements VirtualMemory {
 
     /**
      * What the cache did, in pages: committed from the cache (hits) and from below (misses), decommits it
-     * absorbed, evictions, pages flushed; and its capacity and the bytes cached now. The system calls
-     * themselves are the virtual memory's own counts in {@link #stats()}.
+     * absorbed, evictions, pages flushed; its capacity and the bytes cached now; and the system calls saved:
+     * the commit and decommit calls the strategy made minus those the cache made below on their behalf
+     * (evictions included; flushes are not, being the owner's own calls). The calls themselves are the
+     * virtual memory's counts in {@link #stats()}.
      */
     @Override
     public synchronized Map<String, Long> counters() {
@@ -309,6 +320,7 @@ public final class CommitCache implements VirtualMemory {
         m.put("commit_cache_decommits_absorbed", decommitsAbsorbed);
         m.put("commit_cache_evictions", evictions);
         m.put("commit_cache_flushed_pages", flushedPages);
+        m.put("commit_cache_syscalls_saved", callsFromAbove - callsBelow);
         return m;
     }
 
