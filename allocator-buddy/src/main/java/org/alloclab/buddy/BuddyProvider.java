@@ -1,0 +1,46 @@
+package org.alloclab.buddy;
+
+import java.util.List;
+
+import org.alloclab.api.Allocator;
+import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.ParameterSpec;
+import org.alloclab.api.Parameters;
+import org.alloclab.api.VirtualMemory;
+
+/** {@code buddy}: the binary buddy allocator. */
+public final class BuddyProvider implements AllocatorProvider {
+
+    @Override
+    public String name() {
+        return BuddyAllocator.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "binary buddy: power-of-two blocks split on demand and merged with their buddy on free; pages of free"
+                + " blocks of a page or more decommitted";
+    }
+
+    @Override
+    public List<ParameterSpec> parameters() {
+        return List.of(
+                ParameterSpec.count("min-order", 4, "the smallest block is 2^min-order bytes (at least 3)"),
+                ParameterSpec.count("max-order", 24, "a zone is 2^max-order bytes (at most 24 orders above min-order);"
+                        + " larger requests get regions of their own"));
+    }
+
+    @Override
+    public Allocator create(Parameters parameters, VirtualMemory vm) {
+        long min = parameters.count("min-order");
+        long max = parameters.count("max-order");
+        if (min < 3 || min > 40) {
+            throw parameters.invalid("min-order", "must be from 3 to 40");
+        }
+        if (max < min || max > 40 || max - min > 24 || (1L << max) < vm.pageSize()) {
+            throw parameters.invalid("max-order", "must be at least min-order, at most 40 and min-order + 24, and make a"
+                    + " zone of at least a page (" + vm.pageSize() + " bytes)");
+        }
+        return new BuddyAllocator(vm, (int) min, (int) max);
+    }
+}

@@ -1,0 +1,106 @@
+package org.alloclab.buddy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.alloclab.api.Allocator;
+import org.alloclab.api.AllocatorStats;
+import org.alloclab.api.InvalidFreeException;
+import org.alloclab.api.Registry;
+import org.alloclab.api.Sizes;
+import org.alloclab.vmem.SimulatedVirtualMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The buddy system's own rules: powers of two, buddies at offset XOR size, merging, pages given back. */
+class BuddyAllocatorTest {
+
+    private final SimulatedVirtualMemory vm = new SimulatedVirtualMemory(4 * Sizes.KiB, Sizes.GiB, 64 * Sizes.GiB);
+
+    private Allocator buddy() {
+        return Registry.strategies().get("buddy").create(Map.of("min-order", "4", "max-order", "20"), vm);
+    }
+
+    @AfterEach
+    void close() {
+        vm.close();
+    }
+
+    @Test
+    void blocksArePowersOfTwoAlignedToTheirSizeAndBuddiesSitAtOffsetXorSize() {
+        Allocator b = buddy();
+        long a = b.allocate(100);                    // 128-byte block
+        long c = b.allocate(100);                    // its buddy: the other half of the split 256
+        assertThat(b.usableSize(a)).isEqualTo(128);
+        assertThat(a % 128).isZero();
+        assertThat(a ^ c).isEqualTo(128);
+        long d = b.allocate(3000, 4096);
+        assertThat(d % 4096).isZero();
+        assertThat(b.stats().get(AllocatorStats.OVERHEAD_BYTES)).isEqualTo(28 + 28 + 4096 - 3000);
+        b.verify();
+    }
+
+    @Test
+    void freeingMergesBackToOneZoneWhichGoesBackToTheSystem() {
+        Allocator b = buddy();
+        long[] blocks = new long[100];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = b.allocate(1 + i * 37);
+        }
+        assertThat(vm.stats().reservedBytes()).isPositive();
+        for (int i = blocks.length - 1; i >= 0; i -= 2) {
+            b.free(blocks[i]);
+        }
+        b.verify();
+        for (int i = blocks.length - 2; i >= 0; i -= 2) {
+            b.free(blocks[i]);
+        }
+        b.verify();
+        assertThat(b.stats().get("zones")).isZero();
+        assertThat(vm.stats().reservedBytes()).isZero();
+        assertThat(vm.stats().committedBytes()).isZero();
+    }
+
+    @Test
+    void aFreeBlockOfAPageOrMoreIsDecommitted() {
+        Allocator b = buddy();
+        long keep = b.allocate(16);
+        long big = b.allocate(64 * Sizes.KiB);
+        vm.memory().fill(big, 64 * Sizes.KiB, (byte) 3);
+        long before = vm.stats().committedBytes();
+        b.free(big);
+        assertThat(vm.stats().committedBytes()).isEqualTo(before - 64 * Sizes.KiB);
+        assertThat(vm.isCommitted(keep, 16)).isTrue();
+        b.verify();
+    }
+
+    @Test
+    void badFreesAreNamedAndChangeNothing() {
+        Allocator b = buddy();
+        long a = b.allocate(64);
+        long c = b.allocate(64);
+        b.free(a);
+        var before = b.stats().asMap();
+        assertThatThrownBy(() -> b.free(a)).isInstanceOf(InvalidFreeException.class).hasMessageContaining("already free");
+        assertThatThrownBy(() -> b.free(c + 16)).isInstanceOf(InvalidFreeException.class).hasMessageContaining("inside a block");
+        assertThatThrownBy(() -> b.free(0x7777_0000_0000L)).isInstanceOf(InvalidFreeException.class)
+                .hasMessageContaining("none of the buddy zones");
+        assertThat(b.stats().asMap()).isEqualTo(before);
+        b.verify();
+        assertThatThrownBy(() -> Registry.strategies().get("buddy").create(Map.of("min-order", "2"), vm))
+                .hasMessageContaining("min-order");
+    }
+
+    @Test
+    void aRequestAboveAZoneGetsARegionOfItsOwn() {
+        Allocator b = buddy();
+        long huge = b.allocate(3 * Sizes.MiB);
+        assertThat(b.stats().get("large_blocks")).isEqualTo(1);
+        assertThat(b.usableSize(huge)).isEqualTo(3 * Sizes.MiB);
+        b.free(huge);
+        assertThat(vm.stats().reservedBytes()).isZero();
+        b.verify();
+    }
+}
