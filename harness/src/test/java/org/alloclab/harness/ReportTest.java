@@ -86,7 +86,9 @@ class ReportTest {
         assertThat(rows.getFirst().toList()).containsExactly("strategy", "random", "geometric mean", "÷ glibc");
         assertThat(rows).hasSize(4);
         for (CSVRecord r : rows.subList(1, rows.size())) {
-            assertThat(Double.parseDouble(r.get(1))).isGreaterThanOrEqualTo(1.0);
+            // exact for alloclab's strategies (the run's own virtual memory); a peer's committed bytes are its
+            // own figure, sampled, and may miss the instant of peak live by a little
+            assertThat(Double.parseDouble(r.get(1))).as(r.get(0)).isGreaterThanOrEqualTo(r.get(0).equals("glibc") ? 0.9 : 1.0);
         }
         CSVRecord glibc = rows.stream().filter(r -> r.get(0).equals("glibc")).findFirst().orElseThrow();
         assertThat(Double.parseDouble(glibc.get(3))).isEqualTo(1.0);
