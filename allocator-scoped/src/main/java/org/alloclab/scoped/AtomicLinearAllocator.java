@@ -208,21 +208,8 @@ public final class AtomicLinearAllocator extends AbstractAllocator {
     }
 
     private long fromSharedTop(long size, long alignment) {
-        long start;
-        long end;
-        do {
-            long t = (long) TOP.getVolatile(this);
-            start = Sizes.alignUp(t, alignment);
-            end = start + size;
-            if (end > limit || start < t) {
-                failed.increment();
-                return 0;
-            }
-            if (TOP.compareAndSet(this, t, end)) {
-                break;
-            }
-        } while (true);
-        if (end > committedEnd && !commitThrough(end)) {
+        long start = claim(size, alignment);
+        if (start == 0) {
             failed.increment();
             return 0;
         }
