@@ -144,12 +144,8 @@ public final class ArenaAllocator extends AbstractAllocator {
         Chunk c = fromPool(need);
         if (c == null) {
             long bytes = need > maxChunk ? Sizes.alignUp(need, vm.pageSize()) : Math.max(nextChunkSize, Sizes.alignUp(need, vm.pageSize()));
-            Region r = vm.reserve(bytes);
+            Region r = Chunks.reserveCommitted(vm, bytes);
             if (r == null) {
-                return null;
-            }
-            if (!vm.commit(r.address(), r.bytes())) {
-                vm.release(r);
                 return null;
             }
             c = new Chunk(r);

@@ -103,12 +103,8 @@ public final class SegmentedStackAllocator extends AbstractAllocator {
 
     private Segment reserve(long need) {
         long bytes = Math.max(segmentSize, Sizes.alignUp(need, vm.pageSize()));
-        Region r = vm.reserve(bytes);
+        Region r = Chunks.reserveCommitted(vm, bytes);
         if (r == null) {
-            return null;
-        }
-        if (!vm.commit(r.address(), r.bytes())) {
-            vm.release(r);
             return null;
         }
         committed += r.bytes();
