@@ -80,12 +80,6 @@ public final class Comparison {
             tables.add(only.build());
         }
         var section = new Report.Section("comparison", "A: " + a + " — B: " + b, "", tables, chartList, List.of());
-        var header = new LinkedHashMap<String, Object>();
-        header.put("command", List.of("alloclab", "report", a.toString(), b.toString()));
-        header.put("started", before.header().getOrDefault("started", "?") + " (A), "
-                + after.header().getOrDefault("started", "?") + " (B)");
-        header.put("environment", Map.of("A", String.valueOf(before.header().get("environment")),
-                "B", String.valueOf(after.header().get("environment"))));
         try {
             Files.createDirectories(out);
             Path csv = Files.createDirectories(out.resolve("csv"));
@@ -94,18 +88,10 @@ public final class Comparison {
             }
             var context = new LinkedHashMap<String, Object>();
             context.put("title", "alloclab: B against A");
-            context.put("started", header.get("started"));
+            context.put("started", before.header().getOrDefault("started", "?") + " (A), "
+                    + after.header().getOrDefault("started", "?") + " (B)");
             context.put("rerun", "./alloclab report " + Metadata.quote(a.toString()) + " " + Metadata.quote(b.toString()));
-            var sm = new LinkedHashMap<String, Object>();
-            sm.put("id", section.id());
-            sm.put("title", section.title());
-            sm.put("text", "");
-            sm.put("tables", tables.stream().map(ReportWriter::table).toList());
-            sm.put("hasCharts", !chartList.isEmpty());
-            sm.put("charts", chartList.stream().map(c -> Map.of("id", c.id(), "title", c.title(), "svg", c.svg(),
-                    "points", c.points())).toList());
-            sm.put("heapMaps", List.of());
-            context.put("sections", List.of(sm));
+            context.put("sections", List.of(ReportWriter.section(section)));
             context.put("contents", List.of(Map.of("id", "comparison", "title", "B against A"),
                     Map.of("id", "metadata", "title", "How this was run")));
             var rows = new ArrayList<Map<String, String>>();

@@ -105,17 +105,7 @@ public final class ReportWriter {
         var sections = new ArrayList<Map<String, Object>>();
         for (Report.Section s : report.sections()) {
             contents.add(Map.of("id", s.id(), "title", s.title()));
-            var sm = new LinkedHashMap<String, Object>();
-            sm.put("id", s.id());
-            sm.put("title", s.title());
-            sm.put("text", s.text());
-            sm.put("tables", s.tables().stream().map(ReportWriter::table).toList());
-            sm.put("charts", s.charts().stream().map(c -> Map.of("id", c.id(), "title", c.title(), "svg", c.svg(),
-                    "points", c.points())).toList());
-            sm.put("hasCharts", !s.charts().isEmpty());
-            sm.put("heapMaps", s.heapMaps().stream().map(h -> Map.of("id", h.id(), "title", h.title(), "caption",
-                    h.caption(), "png", Base64.getEncoder().encodeToString(h.image().png()))).toList());
-            sections.add(sm);
+            sections.add(section(s));
         }
         contents.add(Map.of("id", "metadata", "title", "How this was run"));
         m.put("contents", contents);
@@ -123,6 +113,21 @@ public final class ReportWriter {
         m.put("metadata", Metadata.rows(header, folder));
         m.put("configuration", Metadata.configuration(header));
         return m;
+    }
+
+    /** One section as the page template reads it. */
+    static Map<String, Object> section(Report.Section s) {
+        var sm = new LinkedHashMap<String, Object>();
+        sm.put("id", s.id());
+        sm.put("title", s.title());
+        sm.put("text", s.text());
+        sm.put("tables", s.tables().stream().map(ReportWriter::table).toList());
+        sm.put("charts", s.charts().stream().map(c -> Map.of("id", c.id(), "title", c.title(), "svg", c.svg(),
+                "points", c.points())).toList());
+        sm.put("hasCharts", !s.charts().isEmpty());
+        sm.put("heapMaps", s.heapMaps().stream().map(h -> Map.of("id", h.id(), "title", h.title(), "caption",
+                h.caption(), "png", Base64.getEncoder().encodeToString(h.image().png()))).toList());
+        return sm;
     }
 
     static String title(RunFolder folder) {
