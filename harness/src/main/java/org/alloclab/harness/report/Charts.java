@@ -77,17 +77,18 @@ final class Charts {
      * axis labelled in percentiles (90%, 99%, 99.9%…), y is the latency on a log axis.
      */
     Chart latency(String title, String yLabel, List<Line> lines) {
-        var axis = new LogAxis("percentile");
+        return xy(title, logAxis("percentile", new PercentileFormat(), 1),
+                logAxis(yLabel, new DecimalFormat("#,##0"), 1), lines);
+    }
+
+    /** A base-10 log axis with a tick per decade, labelled by {@code format}, from {@code smallest} up. */
+    private static LogAxis logAxis(String label, NumberFormat format, double smallest) {
+        var axis = new LogAxis(label);
         axis.setBase(10);
-        axis.setSmallestValue(1);
+        axis.setSmallestValue(smallest);
         axis.setTickUnit(new NumberTickUnit(1));
-        axis.setNumberFormatOverride(new PercentileFormat());
-        var y = new LogAxis(yLabel);
-        y.setBase(10);
-        y.setSmallestValue(1);
-        y.setTickUnit(new NumberTickUnit(1));
-        y.setNumberFormatOverride(new DecimalFormat("#,##0"));
-        return xy(title, axis, y, lines);
+        axis.setNumberFormatOverride(format);
+        return axis;
     }
 
     /** A footprint chart: bytes (shown in MiB) against operations done. */
@@ -186,12 +187,7 @@ final class Charts {
         }
         org.jfree.chart.axis.ValueAxis range;
         if (high / low > 30) {                          // a slow peer would flatten everyone else: log scale
-            var log = new LogAxis(valueLabel + " (log)");
-            log.setBase(10);
-            log.setSmallestValue(low / 2);
-            log.setTickUnit(new NumberTickUnit(1));
-            log.setNumberFormatOverride(new DecimalFormat("#,##0.#"));
-            range = log;
+            range = logAxis(valueLabel + " (log)", new DecimalFormat("#,##0.#"), low / 2);
         } else {
             range = new NumberAxis(valueLabel);
         }
