@@ -1,0 +1,331 @@
+package org.alloclab.slab;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+import org.alloclab.api.Region;
+import org.alloclab.api.VirtualMemory;
+
+/**
+ * Page runs for spans, from address space reserved in areas of the virtual memory. A run is committed when
+ * it becomes a span and decommitted the moment the span is given back, so no page without a live or
+ * cached block stays committed. Free runs are kept by address (to coalesce neighbours) and by length (to
+ * take the best fit: the shortest run that holds the request, lowest address first).
+ *
+ * <p>The page map — one entry per page, naming the span on it — is how a free finds its span in O(1)
+ * without any header in the block. Entries are written under this heap's lock before the span's first
+ * slot is handed out and cleared after its last one came back, so a thread holding a block it was given
+ * always reads its span. Areas are reserved as they are needed and an area that becomes wholly free is
+ * released, except the first.
+ *
+ * <p>Every method that changes runs is synchronized: the page heap is the one lock all classes share, and
+ * it is taken only to create or give back spans and large blocks.
+ */
+final class PageHeap {
+
+    /** One reservation and its page map. */
+    static final class Area {
+        final Region region;
+        final long base;
+        final long bytes;
+        final Span[] map;
+
+        Area(Region region, int pageShift) {
+            this.region = region;
+            this.base = region.address();
+            this.bytes = region.bytes();
+            this.map = new Span[(int) (bytes >>> pageShift)];
+        }
+    }
+
+    private record Run(long start, long pages) {
+    }
+
+    private static final Comparator<Run> BY_LENGTH = Comparator.comparingLong(Run::pages).thenComparingLong(Run::start);
+
+    final VirtualMemory vm;
+    final long pageSize;
+    final int pageShift;
+    private final long areaBytes;
+
+    /** Copy-on-write, read without the lock by {@link #spanOf(long)}. */
+    private volatile Area[] areas = new Area[0];
+    private final TreeMap<Long, Run> freeByStart = new TreeMap<>();
+    private final TreeSet<Run> freeByLength = new TreeSet<>(BY_LENGTH);
+
+    private long committed;
+    private long peakCommitted;
+    private long reserved;
+    private long peakReserved;
+    private long spans;
+
+    /**
+     * @param areaBytes the address space reserved at a time (a larger request reserves what it needs)
+     */
+    PageHeap(VirtualMemory vm, long areaBytes) {
+        this.vm = vm;
+        this.pageSize = vm.pageSize();
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
+        if ((areaBytes >>> pageShift) > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("an area of " + areaBytes + " bytes has too many pages of " + pageSize
+                    + " bytes for the page map");
+        }
+        this.areaBytes = Math.max(pageSize, (areaBytes + pageSize - 1) & -pageSize);
+    }
+
+    /** The span on the page holding {@code address}, or {@code null} when no span covers it. Lock-free. */
+    Span spanOf(long address) {
+        Area[] as = areas;
+        for (Area a : as) {
+            long offset = address - a.base;
+            if (offset >= 0 && offset < a.bytes) {
+                return a.map[(int) (offset >>> pageShift)];
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code address} lies in an area. */
+    boolean inArea(long address) {
+        for (Area a : areas) {
+            if (address - a.base >= 0 && address - a.base < a.bytes) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes a committed run of {@code pages} pages aligned to {@code alignment} bytes and makes it a span.
+     *
+     * @return the span, or {@code null} when address space or commit fails (nothing changes then)
+     */
+    synchronized Span allocate(long pages, long alignment, int sizeClass, int slotSize) {
+        long alignPages = Math.max(1, alignment >>> pageShift);
+        long worst = pages + alignPages - 1;
+        Run run = freeByLength.ceiling(new Run(Long.MIN_VALUE, pages));
+        long start = run == null ? 0 : alignedStartIn(run, pages, alignment);
+        while (run != null && start == 0) {
+            run = freeByLength.higher(run);
+            start = run == null ? 0 : alignedStartIn(run, pages, alignment);
+        }
+        if (run == null) {
+            if (!grow(Math.max(areaBytes, (worst << pageShift)))) {
+                return null;
+            }
+            run = freeByLength.ceiling(new Run(Long.MIN_VALUE, worst));
+            start = alignedStartIn(run, pages, alignment);
+        }
+        long bytes = pages << pageShift;
+        if (!vm.commit(start, bytes)) {
+            return null;
+        }
+        removeFree(run);
+        if (start > run.start()) {
+            addFree(new Run(run.start(), (start - run.start()) >>> pageShift));
+        }
+        long runEnd = run.start() + (run.pages() << pageShift);
+        if (start + bytes < runEnd) {
+            addFree(new Run(start + bytes, (runEnd - start - bytes) >>> pageShift));
+        }
+        Span span = new Span(start, (int) pages, pageSize, sizeClass, slotSize);
+        mapSpan(span, span);
+        committed += bytes;
+        peakCommitted = Math.max(peakCommitted, committed);
+        spans++;
+        return span;
+    }
+
+    /** The first address in {@code run} aligned to {@code alignment} with {@code pages} pages after it, or 0. */
+    private long alignedStartIn(Run run, long pages, long alignment) {
+        long start = (run.start() + alignment - 1) & -alignment;
+        return start + (pages << pageShift) <= run.start() + (run.pages() << pageShift) ? start : 0;
+    }
+
+    /** Decommits a span's pages, clears its map entries and coalesces the run with its free neighbours. */
+    synchronized void release(Span span) {
+        mapSpan(span, null);
+        vm.decommit(span.start, span.bytes);
+        committed -= span.bytes;
+        spans--;
+        long start = span.start;
+        long pages = span.pages;
+        Area area = areaOf(start);
+        Map.Entry<Long, Run> below = freeByStart.lowerEntry(start);
+        if (below != null && below.getValue().start() + (below.getValue().pages() << pageShift) == start
+                && areaOf(below.getKey()) == area) {
+            removeFree(below.getValue());
+            start = below.getKey();
+            pages += below.getValue().pages();
+        }
+        Run above = freeByStart.get(start + (pages << pageShift));
+        if (above != null && areaOf(above.start()) == area) {
+            removeFree(above);
+            pages += above.pages();
+        }
+        if (start == area.base && (pages << pageShift) == area.bytes && areas[0] != area) {
+            removeArea(area);
+        } else {
+            addFree(new Run(start, pages));
+        }
+    }
+
+    private boolean grow(long bytes) {
+        Region region;
+        try {
+            region = vm.reserve(bytes);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return false;                   // out of address space is an allocation failure, not an error
+        }
+        if (region == null) {
+            return false;
+        }
+        Area area = new Area(region, pageShift);
+        Area[] grown = java.util.Arrays.copyOf(areas, areas.length + 1);
+        grown[grown.length - 1] = area;
+        areas = grown;
+        reserved += area.bytes;
+        peakReserved = Math.max(peakReserved, reserved);
+        addFree(new Run(area.base, area.bytes >>> pageShift));
+        return true;
+    }
+
+    private void removeArea(Area area) {
+        List<Area> kept = new ArrayList<>(List.of(areas));
+        kept.remove(area);
+        areas = kept.toArray(new Area[0]);
+        reserved -= area.bytes;
+        vm.release(area.region);
+    }
+
+    private Area areaOf(long address) {
+        for (Area a : areas) {
+            if (address - a.base >= 0 && address - a.base < a.bytes) {
+                return a;
+            }
+        }
+        throw new IllegalStateException("page heap: " + Long.toHexString(address) + " is in no area");
+    }
+
+    private void mapSpan(Span span, Span value) {
+        Area a = areaOf(span.start);
+        int first = (int) ((span.start - a.base) >>> pageShift);
+        java.util.Arrays.fill(a.map, first, first + span.pages, value);
+    }
+
+    private void addFree(Run run) {
+        freeByStart.put(run.start(), run);
+        freeByLength.add(run);
+    }
+
+    private void removeFree(Run run) {
+        freeByStart.remove(run.start());
+        freeByLength.remove(run);
+    }
+
+    /** Releases every area: all spans are gone afterwards. */
+    synchronized void releaseAll() {
+        for (Area a : areas) {
+            vm.release(a.region);
+        }
+        areas = new Area[0];
+        freeByStart.clear();
+        freeByLength.clear();
+        committed = 0;
+        reserved = 0;
+        spans = 0;
+    }
+
+    /** Visits every span, then every free run as {@code [start, pages]}, each in address order. */
+    synchronized void forEach(Consumer<Span> spanVisitor, Consumer<long[]> freeRunVisitor) {
+        for (Area a : areas) {
+            Span last = null;
+            for (Span s : a.map) {
+                if (s != null && s != last) {
+                    spanVisitor.accept(s);
+                    last = s;
+                }
+            }
+        }
+        for (Run r : freeByStart.values()) {
+            freeRunVisitor.accept(new long[] {r.start(), r.pages()});
+        }
+    }
+
+    /** Checks that free runs and spans tile every area, and that free runs are not committed. */
+    synchronized void verify(String strategy) {
+        for (Area a : areas) {
+            long at = a.base;
+            int page = 0;
+            int pages = a.map.length;
+            while (page < pages) {
+                Span s = a.map[page];
+                if (s != null) {
+                    if (s.start != a.base + ((long) page << pageShift)) {
+                        throw new IllegalStateException(strategy + ": page map names span at " + Long.toHexString(s.start)
+                                + " for page " + Long.toHexString(a.base + ((long) page << pageShift)));
+                    }
+                    for (int p = page; p < page + s.pages; p++) {
+                        if (a.map[p] != s) {
+                            throw new IllegalStateException(strategy + ": span at " + Long.toHexString(s.start)
+                                    + " is not mapped on each of its " + s.pages + " pages");
+                        }
+                    }
+                    if (!vm.isCommitted(s.start, s.bytes)) {
+                        throw new IllegalStateException(strategy + ": span at " + Long.toHexString(s.start)
+                                + " is not wholly committed");
+                    }
+                    page += s.pages;
+                } else {
+                    Run r = freeByStart.get(a.base + ((long) page << pageShift));
+                    if (r == null) {
+                        throw new IllegalStateException(strategy + ": page " + Long.toHexString(at
+                                + ((long) page << pageShift)) + " is neither in a span nor in a free run");
+                    }
+                    if (!freeByLength.contains(r)) {
+                        throw new IllegalStateException(strategy + ": free run at " + Long.toHexString(r.start())
+                                + " is missing from the by-length index");
+                    }
+                    page += (int) r.pages();
+                }
+            }
+        }
+        if (freeByStart.size() != freeByLength.size()) {
+            throw new IllegalStateException(strategy + ": " + freeByStart.size() + " free runs by address but "
+                    + freeByLength.size() + " by length");
+        }
+    }
+
+    synchronized long committed() {
+        return committed;
+    }
+
+    synchronized long peakCommitted() {
+        return peakCommitted;
+    }
+
+    synchronized long reserved() {
+        return reserved;
+    }
+
+    synchronized long peakReserved() {
+        return peakReserved;
+    }
+
+    synchronized long spans() {
+        return spans;
+    }
+
+    synchronized long freeRunBytes() {
+        long sum = 0;
+        for (Run r : freeByStart.values()) {
+            sum += r.pages() << pageShift;
+        }
+        return sum;
+    }
+}

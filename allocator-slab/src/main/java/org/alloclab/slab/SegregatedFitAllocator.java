@@ -1,0 +1,226 @@
+package org.alloclab.slab;
+
+import java.util.Set;
+import java.util.function.Consumer;
+
+import org.alloclab.api.AllocatorStats;
+import org.alloclab.api.VirtualMemory;
+
+/**
+ * Segregated fit in the manner of tcmalloc: requests up to {@code max-small} bytes are rounded to a size
+ * class ({@link SizeClasses}) and served from spans of that class; larger ones get page runs of their own
+ * straight from the {@link PageHeap}.
+ *
+ * <pre>
+ *   thread ──▶ thread cache (per class: a stack of up to 2·batch addresses, no lock)
+ *                 │  empty: pop a batch            ▲ full: push a batch
+ *                 ▼                                │
+ *              transfer stack (per class, lock-free, at most transfer-bytes)
+ *                 │  empty: fill under the class's lock     full: release under it
+ *                 ▼
+ *              central list (per class: spans with free slots)  ──  empty span ──▶ page heap: decommit
+ * </pre>
+ *
+ * <p>The batch of a class is {@code clamp(batch-bytes / size, 2, 64)} blocks. A thread cache that fills
+ * returns its upper half as one batch: to the class's transfer stack while that holds less than
+ * {@code transfer-bytes}, else straight to the spans, which go back to the page heap as they empty. A
+ * cache that runs dry takes a batch from the transfer stack, or has one carved from the spans. Without
+ * thread caches ({@code thread-cache = false}) every allocation and free takes its class's lock: the
+ * configuration the scalability study compares against.
+ *
+ * <p>A free from a thread other than the one that allocated the block goes into the freeing thread's cache
+ * like any other, and from there in batches to the transfer stack: no global lock and no lock of another
+ * thread. {@link BatchStack} explains why the transfer stack needs neither epochs nor hazard pointers.
+ */
+public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAllocator.Cache> {
+
+    /** The stable name. */
+    public static final String NAME = "segregated-fit";
+
+    /** A thread's cache: one stack of addresses per class. */
+    static final class Cache extends SlotAllocator.Local {
+        final long[][] items;
+        final int[] counts;
+
+        Cache(int[] capacity) {
+            items = new long[capacity.length][];
+            counts = new int[capacity.length];
+            for (int c = 0; c < capacity.length; c++) {
+                items[c] = new long[capacity[c]];
+            }
+        }
+    }
+
+    private final SizeClasses classes;
+    private final boolean threadCaches;
+    private final int[] batch;
+    private final int[] cacheCapacity;
+    private final int[] transferLimit;
+    private final BatchStack[] transfer;
+    private long transferOverflows;
+
+    SegregatedFitAllocator(VirtualMemory vm, SizeClasses classes, PageHeap heap, boolean threadCaches,
+            long batchBytes, long transferBytes) {
+        super(NAME, Set.of(), vm, heap, pools(classes, heap, vm));
+        this.classes = classes;
+        this.threadCaches = threadCaches;
+        int n = classes.count();
+        this.batch = new int[n];
+        this.cacheCapacity = new int[n];
+        this.transferLimit = new int[n];
+        this.transfer = new BatchStack[n];
+        for (int c = 0; c < n; c++) {
+            int size = classes.sizes[c];
+            batch[c] = (int) Math.clamp(batchBytes / size, 2, 64);
+            cacheCapacity[c] = threadCaches ? 2 * batch[c] : 0;
+            transferLimit[c] = (int) Math.max(1, transferBytes / ((long) batch[c] * size));
+            transfer[c] = new BatchStack();
+        }
+    }
+
+    private static SlotPool[] pools(SizeClasses classes, PageHeap heap, VirtualMemory vm) {
+        SlotPool[] pools = new SlotPool[classes.count()];
+        for (int c = 0; c < pools.length; c++) {
+            pools[c] = new SlotPool(c, classes.sizes[c], classes.spanPages[c], heap, null, vm.memory());
+        }
+        return pools;
+    }
+
+    @Override
+    protected long doAllocate(long size, long alignment) {
+        if (size <= classes.maxSmall) {
+            int c = alignment <= 8 ? classes.classOf(size) : classes.classOf(size, alignment, heap.pageSize);
+            if (c >= 0) {
+                return allocateSlot(c, size);
+            }
+        }
+        return allocateLarge(size, alignment);
+    }
+
+    @Override
+    int poolFor(long size, long alignment) {
+        return classes.classOf(size, alignment, heap.pageSize);
+    }
+
+    @Override
+    Cache newLocal() {
+        return new Cache(cacheCapacity);
+    }
+
+    @Override
+    long take(Cache t, int c) {
+        if (!threadCaches) {
+            return pools[c].takeOne();
+        }
+        int n = t.counts[c];
+        if (n == 0) {
+            n = refill(t, c);
+            if (n == 0) {
+                return 0;
+            }
+        }
+        t.counts[c] = --n;
+        return t.items[c][n];
+    }
+
+    private int refill(Cache t, int c) {
+        BatchStack.Node node = transfer[c].pop();
+        int n;
+        if (node != null) {
+            n = node.count;
+            System.arraycopy(node.items, 0, t.items[c], 0, n);
+        } else {
+            n = pools[c].fill(t.items[c], 0, batch[c]);
+        }
+        t.counts[c] = n;
+        samplePeak();
+        return n;
+    }
+
+    @Override
+    void give(Cache t, int c, long address) {
+        if (!threadCaches) {
+            pools[c].releaseOne(address);
+            return;
+        }
+        int n = t.counts[c];
+        long[] items = t.items[c];
+        if (n == items.length) {
+            int b = batch[c];
+            n -= b;
+            if (!transfer[c].push(copy(items, n, b), b, transferLimit[c])) {
+                transferOverflows++;
+                pools[c].release(items, n, b);
+            }
+            samplePeak();
+        }
+        items[n] = address;
+        t.counts[c] = n + 1;
+    }
+
+    @Override
+    void flush(Cache t) {
+        for (int c = 0; c < t.counts.length; c++) {
+            if (t.counts[c] > 0) {
+                pools[c].release(t.items[c], 0, t.counts[c]);
+                t.counts[c] = 0;
+            }
+        }
+    }
+
+    /** Gives every slot in the calling thread's cache and in the transfer stacks back to the spans. */
+    public void trim() {
+        ensureOpen();
+        flush(local());
+        for (int c = 0; c < transfer.length; c++) {
+            for (BatchStack.Node n = transfer[c].takeAll(); n != null; n = n.next) {
+                pools[c].release(n.items, 0, n.count);
+            }
+        }
+    }
+
+    @Override
+    void forEachShared(Consumer<long[]> visitor) {
+        for (BatchStack t : transfer) {
+            t.forEachAddress(visitor);
+        }
+    }
+
+    @Override
+    void forEachCached(Cache t, Consumer<long[]> visitor) {
+        for (int c = 0; c < t.counts.length; c++) {
+            if (t.counts[c] > 0) {
+                visitor.accept(copy(t.items[c], 0, t.counts[c]));
+            }
+        }
+    }
+
+    @Override
+    void clearShared() {
+        for (BatchStack t : transfer) {
+            t.takeAll();
+        }
+    }
+
+    @Override
+    void dropCached(Cache t) {
+        java.util.Arrays.fill(t.counts, 0);
+    }
+
+    @Override
+    void addStats(AllocatorStats.Builder b) {
+        long batches = 0;
+        for (BatchStack t : transfer) {
+            batches += t.depth();
+        }
+        b.count("transfer_batches", batches, "batches waiting in the classes' transfer stacks");
+        b.count("transfer_overflows", transferOverflows, "batches that found their transfer stack full and went"
+                + " to the spans (racy count)");
+        b.count("size_classes", classes.count(), "size classes up to " + classes.maxSmall + " bytes");
+    }
+
+    /** The size classes, for tests and reports. */
+    int[] classSizes() {
+        return classes.sizes.clone();
+    }
+}
