@@ -14,6 +14,7 @@ public abstract class AbstractAllocator implements Allocator {
 
     private final String strategy;
     private final Set<Capability> capabilities;
+    private final boolean canFree;        // FREE, read on every free: a field, not a set lookup
     private boolean closed;
 
     /**
@@ -24,6 +25,7 @@ public abstract class AbstractAllocator implements Allocator {
         this.strategy = strategy;
         this.capabilities = Collections.unmodifiableSet(
                 capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities));
+        this.canFree = capabilities.contains(Capability.FREE);
     }
 
     @Override
@@ -39,15 +41,21 @@ public abstract class AbstractAllocator implements Allocator {
     @Override
     public final long allocate(long size, long alignment) {
         ensureOpen();
-        checkSize(size);
-        checkAlignment(alignment);
+        if (Long.compareUnsigned(size - 1, MAX_REQUEST) >= 0) {      // one comparison for the common case
+            checkSize(size);
+        }
+        if (alignment != DEFAULT_ALIGNMENT) {
+            checkAlignment(alignment);
+        }
         return doAllocate(size, alignment);
     }
 
     @Override
     public final void free(long address) {
         ensureOpen();
-        require(Capability.FREE, "free a single block");
+        if (!canFree) {
+            require(Capability.FREE, "free a single block");
+        }
         if (address != 0) {
             doFree(address);
         }
