@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  *       whoever pops it; the pusher never touches it again. A node's array is therefore read by one thread
  *       at a time, and the compare-and-set publishes its contents.</li>
  * </ul>
- * The cost is one small object per pushed batch (a batch moves 2 to 64 blocks), which the young
+ * The cost is one small object per pushed batch (a batch moves 2 to 256 blocks), which the young
  * generation absorbs.
  */
 final class BatchStack {

@@ -53,8 +53,34 @@ final class PageHeap {
     final int pageShift;
     private final long areaBytes;
 
-    /** Copy-on-write, read without the lock by {@link #spanOf(long)}. */
-    private volatile Area[] areas = new Area[0];
+    /**
+     * The areas, replaced as a whole when one is added or removed and read without the lock by
+     * {@link #spanOf(long)}. A plain field: {@link Areas}' final fields make a racy read see a complete
+     * list, and a thread holding a block was handed it after the area's publication (through a pool's lock
+     * or a transfer stack's compare-and-set), so it sees an area list that contains it.
+     */
+    private Areas areas = new Areas(new Area[0]);
+
+    /** An immutable list of areas, the first kept apart for the common case of a single area. */
+    private static final class Areas {
+        final Area[] list;
+        final Area first;
+        // the first area's fields again, one load closer for spanOf
+        final long firstBase;
+        final long firstBytes;
+        final Span[] firstMap;
+
+        Areas(Area[] list) {
+            this.list = list;
+            this.first = list.length == 0 ? EMPTY : list[0];
+            this.firstBase = first.base;
+            this.firstBytes = first.bytes;
+            this.firstMap = first.map;
+        }
+    }
+
+    private static final Area EMPTY = new Area(new Region(1, 1), 0);
+
     private final TreeMap<Long, Run> freeByStart = new TreeMap<>();
     private final TreeSet<Run> freeByLength = new TreeSet<>(BY_LENGTH);
 
@@ -63,6 +89,8 @@ final class PageHeap {
     private long reserved;
     private long peakReserved;
     private long spans;
+    private long largeBlocks;
+    private long largeBytes;
 
     /**
      * @param areaBytes the address space reserved at a time (a larger request reserves what it needs)
@@ -76,15 +104,30 @@ final class PageHeap {
                     + " bytes for the page map");
         }
         this.areaBytes = Math.max(pageSize, (areaBytes + pageSize - 1) & -pageSize);
+        this.home = grow(this.areaBytes) ? areas.first : EMPTY;
     }
+
+    /**
+     * The first area, reserved when the heap is made and kept until it is closed: its page map is what
+     * {@link SlotAllocator}'s fast path reads. {@link #EMPTY} when even that reservation failed.
+     */
+    final Area home;
 
     /** The span on the page holding {@code address}, or {@code null} when no span covers it. Lock-free. */
     Span spanOf(long address) {
-        Area[] as = areas;
-        for (Area a : as) {
-            long offset = address - a.base;
-            if (offset >= 0 && offset < a.bytes) {
-                return a.map[(int) (offset >>> pageShift)];
+        Areas as = areas;
+        long offset = address - as.firstBase;
+        if (offset >= 0 && offset < as.firstBytes) {
+            return as.firstMap[(int) (offset >>> pageShift)];
+        }
+        return as.list.length > 1 ? spanInOtherAreas(as.list, address) : null;
+    }
+
+    private Span spanInOtherAreas(Area[] list, long address) {
+        for (int i = 1; i < list.length; i++) {
+            long offset = address - list[i].base;
+            if (offset >= 0 && offset < list[i].bytes) {
+                return list[i].map[(int) (offset >>> pageShift)];
             }
         }
         return null;
@@ -92,7 +135,7 @@ final class PageHeap {
 
     /** Whether {@code address} lies in an area. */
     boolean inArea(long address) {
-        for (Area a : areas) {
+        for (Area a : areas.list) {
             if (address - a.base >= 0 && address - a.base < a.bytes) {
                 return true;
             }
@@ -138,6 +181,10 @@ final class PageHeap {
         committed += bytes;
         peakCommitted = Math.max(peakCommitted, committed);
         spans++;
+        if (span.isLarge()) {
+            largeBlocks++;
+            largeBytes += span.bytes;
+        }
         return span;
     }
 
@@ -153,6 +200,10 @@ final class PageHeap {
         vm.decommit(span.start, span.bytes);
         committed -= span.bytes;
         spans--;
+        if (span.isLarge()) {
+            largeBlocks--;
+            largeBytes -= span.bytes;
+        }
         long start = span.start;
         long pages = span.pages;
         Area area = areaOf(start);
@@ -168,7 +219,7 @@ final class PageHeap {
             removeFree(above);
             pages += above.pages();
         }
-        if (start == area.base && (pages << pageShift) == area.bytes && areas[0] != area) {
+        if (start == area.base && (pages << pageShift) == area.bytes && area != home) {
             removeArea(area);
         } else {
             addFree(new Run(start, pages));
@@ -186,9 +237,9 @@ final class PageHeap {
             return false;
         }
         Area area = new Area(region, pageShift);
-        Area[] grown = java.util.Arrays.copyOf(areas, areas.length + 1);
+        Area[] grown = java.util.Arrays.copyOf(areas.list, areas.list.length + 1);
         grown[grown.length - 1] = area;
-        areas = grown;
+        areas = new Areas(grown);
         reserved += area.bytes;
         peakReserved = Math.max(peakReserved, reserved);
         addFree(new Run(area.base, area.bytes >>> pageShift));
@@ -196,15 +247,15 @@ final class PageHeap {
     }
 
     private void removeArea(Area area) {
-        List<Area> kept = new ArrayList<>(List.of(areas));
+        List<Area> kept = new ArrayList<>(List.of(areas.list));
         kept.remove(area);
-        areas = kept.toArray(new Area[0]);
+        areas = new Areas(kept.toArray(new Area[0]));
         reserved -= area.bytes;
         vm.release(area.region);
     }
 
     private Area areaOf(long address) {
-        for (Area a : areas) {
+        for (Area a : areas.list) {
             if (address - a.base >= 0 && address - a.base < a.bytes) {
                 return a;
             }
@@ -228,22 +279,47 @@ final class PageHeap {
         freeByLength.remove(run);
     }
 
-    /** Releases every area: all spans are gone afterwards. */
-    synchronized void releaseAll() {
-        for (Area a : areas) {
-            vm.release(a.region);
+    /** Gives back every span: areas other than the home area are released, the home area decommitted. */
+    synchronized void clear() {
+        for (Area a : areas.list) {
+            if (a != home) {
+                vm.release(a.region);
+            }
         }
-        areas = new Area[0];
         freeByStart.clear();
         freeByLength.clear();
         committed = 0;
         reserved = 0;
         spans = 0;
+        largeBlocks = 0;
+        largeBytes = 0;
+        areas = new Areas(home == EMPTY ? new Area[0] : new Area[] {home});
+        if (home != EMPTY) {
+            vm.decommit(home.base, home.bytes);
+            java.util.Arrays.fill(home.map, null);
+            reserved = home.bytes;
+            addFree(new Run(home.base, home.bytes >>> pageShift));
+        }
+    }
+
+    /** Releases every area: all spans are gone afterwards. */
+    synchronized void releaseAll() {
+        for (Area a : areas.list) {
+            vm.release(a.region);
+        }
+        areas = new Areas(new Area[0]);
+        freeByStart.clear();
+        freeByLength.clear();
+        committed = 0;
+        reserved = 0;
+        spans = 0;
+        largeBlocks = 0;
+        largeBytes = 0;
     }
 
     /** Visits every span, then every free run as {@code [start, pages]}, each in address order. */
     synchronized void forEach(Consumer<Span> spanVisitor, Consumer<long[]> freeRunVisitor) {
-        for (Area a : areas) {
+        for (Area a : areas.list) {
             Span last = null;
             for (Span s : a.map) {
                 if (s != null && s != last) {
@@ -259,7 +335,7 @@ final class PageHeap {
 
     /** Checks that free runs and spans tile every area, and that free runs are not committed. */
     synchronized void verify(String strategy) {
-        for (Area a : areas) {
+        for (Area a : areas.list) {
             long at = a.base;
             int page = 0;
             int pages = a.map.length;
@@ -315,6 +391,11 @@ final class PageHeap {
 
     synchronized long peakReserved() {
         return peakReserved;
+    }
+
+    /** Large blocks (each a span of its own) and their bytes. */
+    synchronized long[] large() {
+        return new long[] {largeBlocks, largeBytes};
     }
 
     synchronized long spans() {

@@ -21,7 +21,7 @@ import org.alloclab.api.VirtualMemory;
  *              central list (per class: spans with free slots)  ──  empty span ──▶ page heap: decommit
  * </pre>
  *
- * <p>The batch of a class is {@code clamp(batch-bytes / size, 2, 64)} blocks. A thread cache that fills
+ * <p>The batch of a class is {@code clamp(batch-bytes / size, 2, 256)} blocks. A thread cache that fills
  * returns its upper half as one batch: to the class's transfer stack while that holds less than
  * {@code transfer-bytes}, else straight to the spans, which go back to the page heap as they empty. A
  * cache that runs dry takes a batch from the transfer stack, or has one carved from the spans. Without
@@ -37,21 +37,28 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
     /** The stable name. */
     public static final String NAME = "segregated-fit";
 
-    /** A thread's cache: one stack of addresses per class. */
+    /** A thread's cache: one stack of addresses per class, at most two batches high. */
     static final class Cache extends SlotAllocator.Local {
-        final long[][] items;
-        final int[] counts;
+        /** Per class, emptied batch arrays kept for the next spill, so moving batches makes no garbage. */
+        final long[][][] spares;
+        final int[] spareCount;
 
         Cache(int[] capacity) {
             items = new long[capacity.length][];
             counts = new int[capacity.length];
+            spares = new long[capacity.length][SPARES][];
+            spareCount = new int[capacity.length];
             for (int c = 0; c < capacity.length; c++) {
                 items[c] = new long[capacity[c]];
             }
         }
     }
 
+    private static final int SPARES = 8;
+
     private final SizeClasses classes;
+    private final byte[] classOf;          // the classes' lookup table, one load closer
+    private final long maxSmall;
     private final boolean threadCaches;
     private final int[] batch;
     private final int[] cacheCapacity;
@@ -63,6 +70,8 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
             long batchBytes, long transferBytes) {
         super(NAME, Set.of(), vm, heap, pools(classes, heap, vm));
         this.classes = classes;
+        this.classOf = classes.lookupTable();
+        this.maxSmall = classes.maxSmall;
         this.threadCaches = threadCaches;
         int n = classes.count();
         this.batch = new int[n];
@@ -71,7 +80,7 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
         this.transfer = new BatchStack[n];
         for (int c = 0; c < n; c++) {
             int size = classes.sizes[c];
-            batch[c] = (int) Math.clamp(batchBytes / size, 2, 64);
+            batch[c] = (int) Math.clamp(batchBytes / size, 2, 256);
             cacheCapacity[c] = threadCaches ? 2 * batch[c] : 0;
             transferLimit[c] = (int) Math.max(1, transferBytes / ((long) batch[c] * size));
             transfer[c] = new BatchStack();
@@ -88,8 +97,8 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
 
     @Override
     protected long doAllocate(long size, long alignment) {
-        if (size <= classes.maxSmall) {
-            int c = alignment <= 8 ? classes.classOf(size) : classes.classOf(size, alignment, heap.pageSize);
+        if (size <= maxSmall) {
+            int c = alignment <= 8 ? classOf[(int) ((size + 7) >>> 3)] : classes.classOf(size, alignment, heap.pageSize);
             if (c >= 0) {
                 return allocateSlot(c, size);
             }
@@ -108,16 +117,13 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
     }
 
     @Override
-    long take(Cache t, int c) {
+    long takeSlow(Cache t, int c) {
         if (!threadCaches) {
             return pools[c].takeOne();
         }
-        int n = t.counts[c];
+        int n = refill(t, c);
         if (n == 0) {
-            n = refill(t, c);
-            if (n == 0) {
-                return 0;
-            }
+            return 0;
         }
         t.counts[c] = --n;
         return t.items[c][n];
@@ -129,6 +135,9 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
         if (node != null) {
             n = node.count;
             System.arraycopy(node.items, 0, t.items[c], 0, n);
+            if (t.spareCount[c] < SPARES) {
+                t.spares[c][t.spareCount[c]++] = node.items;   // popped: this thread's alone now
+            }
         } else {
             n = pools[c].fill(t.items[c], 0, batch[c]);
         }
@@ -138,22 +147,22 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
     }
 
     @Override
-    void give(Cache t, int c, long address) {
-        if (!threadCaches) {
+    void giveSlow(Cache t, int c, long address) {
+        if (!threadCaches) {                   // their capacity is 0: every free comes here
             pools[c].releaseOne(address);
             return;
         }
-        int n = t.counts[c];
         long[] items = t.items[c];
-        if (n == items.length) {
-            int b = batch[c];
-            n -= b;
-            if (!transfer[c].push(copy(items, n, b), b, transferLimit[c])) {
-                transferOverflows++;
-                pools[c].release(items, n, b);
-            }
-            samplePeak();
+        int b = batch[c];
+        int n = t.counts[c] - b;
+        long[] spill = t.spareCount[c] > 0 ? t.spares[c][--t.spareCount[c]] : new long[b];
+        System.arraycopy(items, n, spill, 0, b);
+        if (!transfer[c].push(spill, b, transferLimit[c])) {
+            t.spares[c][t.spareCount[c]++] = spill;
+            transferOverflows++;
+            pools[c].release(items, n, b);
         }
+        samplePeak();
         items[n] = address;
         t.counts[c] = n + 1;
     }

@@ -29,7 +29,7 @@ public final class SegregatedFitProvider implements AllocatorProvider {
                 ParameterSpec.flag("thread-cache", true, "per-thread caches; off, every operation takes its class's lock"),
                 ParameterSpec.bytes("max-small", "32KiB", "the largest request served from size classes; larger ones get"
                         + " page runs of their own"),
-                ParameterSpec.bytes("batch-bytes", "8KiB", "a class moves clamp(batch-bytes / size, 2, 64) blocks at a"
+                ParameterSpec.bytes("batch-bytes", "16KiB", "a class moves clamp(batch-bytes / size, 2, 256) blocks at a"
                         + " time between a thread cache and the shared lists; a thread caches up to two batches"),
                 ParameterSpec.bytes("transfer-bytes", "256KiB", "free blocks a class's transfer stack holds before"
                         + " batches go back to the spans"),

@@ -68,6 +68,11 @@ final class SizeClasses {
         return (int) pages;
     }
 
+    /** The lookup table itself: the class of a size at {@code (size + 7) >>> 3}. */
+    byte[] lookupTable() {
+        return lookup;
+    }
+
     int count() {
         return sizes.length;
     }

@@ -46,21 +46,13 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
     /** The stable name. */
     public static final String NAME = "slab";
 
-    /** A thread's magazines, two per cache. */
+    /**
+     * A thread's magazines, two per cache: {@code loaded} is the base's per-pool cache ({@code items},
+     * {@code counts}), {@code previous} is kept here.
+     */
     static final class Magazines extends SlotAllocator.Local {
-        long[][] loaded = new long[0][];
-        int[] loadedCount = new int[0];
         long[][] previous = new long[0][];
         int[] previousCount = new int[0];
-
-        void ensure(int caches) {
-            if (loaded.length < caches) {
-                loaded = Arrays.copyOf(loaded, caches);
-                loadedCount = Arrays.copyOf(loadedCount, caches);
-                previous = Arrays.copyOf(previous, caches);
-                previousCount = Arrays.copyOf(previousCount, caches);
-            }
-        }
     }
 
     /** An object cache: one slot size, its depot, its magazine size. */
@@ -149,7 +141,7 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
             int size = (int) ((objectSize + 7) & -8);
             int index = addPool(i -> new SlotPool(i, size, SizeClasses.pagesFor(size, heap.pageSize), heap, constructor,
                     memory));
-            ObjectCache oc = new ObjectCache(name, index, (int) Math.clamp(magazineBytes / size, 2, 64));
+            ObjectCache oc = new ObjectCache(name, index, (int) Math.clamp(magazineBytes / size, 2, 256));
             caches.add(oc);
             ObjectCache[] grown = Arrays.copyOf(byIndex, index + 1);
             grown[index] = oc;
@@ -194,78 +186,64 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
     }
 
     @Override
-    long take(Magazines t, int c) {
-        if (c < t.loadedCount.length) {
-            int n = t.loadedCount[c];
-            if (n > 0) {
-                t.loadedCount[c] = --n;
-                return t.loaded[c][n];
-            }
-        }
-        return takeSlow(t, c);
-    }
-
-    private long takeSlow(Magazines t, int c) {
+    long takeSlow(Magazines t, int c) {
         ObjectCache oc = byIndex[c];
-        prepare(t, c, oc);
+        prepare(t);
         if (t.previousCount[c] == oc.rounds) {
             swap(t, c);
         } else {
             BatchStack.Node full = oc.full.pop();
             if (full != null) {
                 oc.empty.push(t.previous[c], 0, depotMagazines);      // previous is empty here
-                t.previous[c] = t.loaded[c];
+                t.previous[c] = t.items[c];
                 t.previousCount[c] = 0;
-                t.loaded[c] = full.items;
-                t.loadedCount[c] = full.count;
+                t.items[c] = full.items;
+                t.counts[c] = full.count;
             } else {
-                t.loadedCount[c] = pools[c].fill(t.loaded[c], 0, oc.rounds);
+                t.counts[c] = pools[c].fill(t.items[c], 0, oc.rounds);
                 samplePeak();
-                if (t.loadedCount[c] == 0) {
+                if (t.counts[c] == 0) {
                     return 0;
                 }
             }
         }
-        int n = --t.loadedCount[c];
-        return t.loaded[c][n];
+        int n = --t.counts[c];
+        return t.items[c][n];
     }
 
-    private void prepare(Magazines t, int c, ObjectCache oc) {
-        t.ensure(pools.length);
-        if (t.loaded[c] == null) {
-            t.loaded[c] = new long[oc.rounds];
-            t.previous[c] = new long[oc.rounds];
+    /** Gives the thread a pair of magazines for every cache that exists now. */
+    private void prepare(Magazines t) {
+        ObjectCache[] all = byIndex;
+        int have = t.counts.length;
+        if (have < all.length) {
+            long[][] loaded = Arrays.copyOf(t.items, all.length);
+            long[][] previous = Arrays.copyOf(t.previous, all.length);
+            for (int c = have; c < all.length; c++) {
+                loaded[c] = new long[all[c].rounds];
+                previous[c] = new long[all[c].rounds];
+            }
+            t.previous = previous;
+            t.previousCount = Arrays.copyOf(t.previousCount, all.length);
+            t.items = loaded;
+            t.counts = Arrays.copyOf(t.counts, all.length);      // last: the fast path reads counts first
         }
     }
 
     private static void swap(Magazines t, int c) {
-        long[] m = t.loaded[c];
-        int n = t.loadedCount[c];
-        t.loaded[c] = t.previous[c];
-        t.loadedCount[c] = t.previousCount[c];
+        long[] m = t.items[c];
+        int n = t.counts[c];
+        t.items[c] = t.previous[c];
+        t.counts[c] = t.previousCount[c];
         t.previous[c] = m;
         t.previousCount[c] = n;
     }
 
     @Override
-    void give(Magazines t, int c, long address) {
-        if (c < t.loadedCount.length) {
-            int n = t.loadedCount[c];
-            long[] m = t.loaded[c];
-            if (m != null && n < m.length) {
-                m[n] = address;
-                t.loadedCount[c] = n + 1;
-                return;
-            }
-        }
-        giveSlow(t, c, address);
-    }
-
-    private void giveSlow(Magazines t, int c, long address) {
+    void giveSlow(Magazines t, int c, long address) {
         ObjectCache oc = byIndex[c];
-        prepare(t, c, oc);
-        if (t.loadedCount[c] < oc.rounds) {
-            t.loaded[c][t.loadedCount[c]++] = address;     // the magazines were only just made
+        prepare(t);
+        if (t.counts[c] < oc.rounds) {
+            t.items[c][t.counts[c]++] = address;     // the magazines were only just made
             return;
         }
         if (t.previousCount[c] == 0) {
@@ -282,20 +260,20 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
                 fresh = previous;
             }
             samplePeak();
-            t.previous[c] = t.loaded[c];
+            t.previous[c] = t.items[c];
             t.previousCount[c] = oc.rounds;
-            t.loaded[c] = fresh;
-            t.loadedCount[c] = 0;
+            t.items[c] = fresh;
+            t.counts[c] = 0;
         }
-        t.loaded[c][t.loadedCount[c]++] = address;
+        t.items[c][t.counts[c]++] = address;
     }
 
     @Override
     void flush(Magazines t) {
-        for (int c = 0; c < t.loadedCount.length; c++) {
-            if (t.loadedCount[c] > 0) {
-                pools[c].release(t.loaded[c], 0, t.loadedCount[c]);
-                t.loadedCount[c] = 0;
+        for (int c = 0; c < t.counts.length; c++) {
+            if (t.counts[c] > 0) {
+                pools[c].release(t.items[c], 0, t.counts[c]);
+                t.counts[c] = 0;
             }
             if (t.previousCount[c] > 0) {
                 pools[c].release(t.previous[c], 0, t.previousCount[c]);
@@ -324,9 +302,9 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
 
     @Override
     void forEachCached(Magazines t, Consumer<long[]> visitor) {
-        for (int c = 0; c < t.loadedCount.length; c++) {
-            if (t.loadedCount[c] > 0) {
-                visitor.accept(copy(t.loaded[c], 0, t.loadedCount[c]));
+        for (int c = 0; c < t.counts.length; c++) {
+            if (t.counts[c] > 0) {
+                visitor.accept(copy(t.items[c], 0, t.counts[c]));
             }
             if (t.previousCount[c] > 0) {
                 visitor.accept(copy(t.previous[c], 0, t.previousCount[c]));
@@ -343,7 +321,7 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
 
     @Override
     void dropCached(Magazines t) {
-        Arrays.fill(t.loadedCount, 0);
+        Arrays.fill(t.counts, 0);
         Arrays.fill(t.previousCount, 0);
     }
 

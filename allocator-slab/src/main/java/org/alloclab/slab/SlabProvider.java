@@ -31,7 +31,7 @@ public final class SlabProvider implements AllocatorProvider {
                         + " general caches, ascending, multiples of 8; larger requests get page runs of their own"),
                 ParameterSpec.text("constructor", "none", "constructed state of the general caches' objects: none, or a"
                         + " byte (0x00 to 0xff) every object is filled with once, when its slab is made"),
-                ParameterSpec.bytes("magazine-bytes", "8KiB", "a magazine holds clamp(magazine-bytes / size, 2, 64)"
+                ParameterSpec.bytes("magazine-bytes", "16KiB", "a magazine holds clamp(magazine-bytes / size, 2, 256)"
                         + " objects; each thread has two per cache"),
                 ParameterSpec.count("depot-magazines", 16, "full magazines a cache's depot keeps; more go back to the"
                         + " slabs"),

@@ -43,12 +43,23 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** A thread's counters; subclasses add its caches. Written only by its thread. */
     abstract static class Local {
         final Thread thread = Thread.currentThread();
-        long live;
-        long blocks;
-        long usable;
+        // live bytes are allocated − freed: two counters, so that an allocation and the free after it do
+        // not wait on each other's update of one field
+        long allocated;
+        long freed;
         long peak;
-        long allocations;
         long failed;
+
+        long live() {
+            return allocated - freed;
+        }
+        /**
+         * The cache in front of each pool: a stack of free slots' addresses and its height. Segregated
+         * fit's thread cache; the slab's loaded magazine. {@code items[c]} exists for every
+         * {@code c < counts.length}.
+         */
+        long[][] items = new long[0][];
+        int[] counts = new int[0];
     }
 
     final VirtualMemory vm;
@@ -62,12 +73,9 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     private final List<L> locals = new CopyOnWriteArrayList<>();
     private final AtomicLong sampledPeak = new AtomicLong();
     // counters of threads that have ended and whose caches went back
-    private long retiredLive;
-    private long retiredBlocks;
-    private long retiredUsable;
-    private long retiredAllocations;
+    private volatile long retiredLive;     // written under this allocator's monitor
     private long retiredFailed;
-    private long everRegistered;
+    private volatile long everRegistered;  // written under this allocator's monitor
 
     SlotAllocator(String name, Set<Capability> extra, VirtualMemory vm, PageHeap heap, SlotPool[] pools) {
         super(name, with(extra));
@@ -75,6 +83,25 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         this.memory = vm.memory();
         this.heap = heap;
         this.pools = pools;
+        this.homeMap = heap.home.map;
+        this.homeBase = heap.home.base;
+        this.homeBytes = heap.home.bytes;
+        this.pageShift = heap.pageShift;
+    }
+
+    // the page heap's home area, copied here so that finding a span is two loads away
+    private final Span[] homeMap;
+    private final long homeBase;
+    private final long homeBytes;
+    private final int pageShift;
+
+    /** The span on the page of {@code address}, or {@code null}. */
+    final Span spanOf(long address) {
+        long offset = address - homeBase;
+        if (Long.compareUnsigned(offset, homeBytes) < 0) {
+            return homeMap[(int) (offset >>> pageShift)];
+        }
+        return heap.spanOf(address);
     }
 
     /** Adds a pool; its index is its place in {@link #pools}. */
@@ -95,11 +122,14 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** A new thread's state. */
     abstract L newLocal();
 
-    /** Takes a slot of pool {@code c} for thread state {@code t}; 0 when none can be had. */
-    abstract long take(L t, int c);
+    /**
+     * Takes a slot of pool {@code c} for thread state {@code t} when its cache for {@code c} is empty (or
+     * does not exist yet); 0 when none can be had.
+     */
+    abstract long takeSlow(L t, int c);
 
-    /** Puts a slot of pool {@code c}, no longer live, into thread state {@code t}'s cache. */
-    abstract void give(L t, int c, long address);
+    /** Puts a slot of pool {@code c}, no longer live, into thread state {@code t}'s full (or missing) cache. */
+    abstract void giveSlow(L t, int c, long address);
 
     /** Gives every slot cached by {@code t} back to the pools. Called by {@code t}'s thread or once it has ended. */
     abstract void flush(L t);
@@ -138,6 +168,11 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
             perThread.set(l);
             locals.add(l);
             synchronized (this) {
+                if (everRegistered == 1) {       // the first thread's own peak was exact until now
+                    for (L o : locals) {
+                        sampledPeak.accumulateAndGet(o.peak + retiredLive, Math::max);
+                    }
+                }
                 everRegistered++;
             }
         }
@@ -153,15 +188,12 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         for (L l : locals) {
             if (!l.thread.isAlive() && locals.remove(l)) {
                 flush(l);
-                synchronized (this) {
-                    retiredLive += l.live;
-                    retiredBlocks += l.blocks;
-                    retiredUsable += l.usable;
-                    retiredAllocations += l.allocations;
-                    retiredFailed += l.failed;
-                }
                 if (first == l) {
                     first = null;
+                }
+                synchronized (this) {
+                    retiredLive += l.live();
+                    retiredFailed += l.failed;
                 }
             }
         }
@@ -172,24 +204,34 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** Allocates from pool {@code c}. */
     final long allocateSlot(int c, long size) {
         L t = local();
-        long a = take(t, c);
-        if (a == 0) {
-            t.failed++;
-            samplePeak();
-            return 0;
+        int[] counts = t.counts;
+        int n;
+        long a;
+        if (c < counts.length && (n = counts[c] - 1) >= 0) {
+            counts[c] = n;
+            a = t.items[c][n];
+        } else {
+            a = takeSlow(t, c);
+            if (a == 0) {
+                return failed(t);
+            }
         }
-        Span s = heap.spanOf(a);
-        s.requested[s.slotAt(a)] = (int) size;
-        counted(t, size, s.slotSize);
+        Span s = spanOf(a);
+        s.requested[s.slotOf(a)] = (int) size;
+        counted(t, size);
         return a;
     }
 
-    private static void counted(Local t, long size, long usable) {
-        t.allocations++;
-        t.blocks++;
-        t.usable += usable;
-        long live = t.live + size;
-        t.live = live;
+    private long failed(L t) {
+        t.failed++;
+        samplePeak();
+        return 0;
+    }
+
+    static void counted(Local t, long size) {
+        long allocated = t.allocated + size;
+        t.allocated = allocated;
+        long live = allocated - t.freed;
         if (live > t.peak) {
             t.peak = live;
         }
@@ -206,7 +248,7 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
             return 0;
         }
         s.largeRequested[0] = size;
-        counted(t, size, s.bytes);
+        counted(t, size);
         samplePeak();
         return s.start;
     }
@@ -244,26 +286,42 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
 
     @Override
     protected final void doFree(long address) {
-        Span s = liveSpan(address, "free");
-        L t = local();
-        if (s.isLarge()) {
-            long size = s.largeRequested[0];
-            s.largeRequested[0] = 0;
-            uncounted(t, size, s.bytes);
-            heap.release(s);
+        Span s = spanOf(address);
+        int[] requested;
+        int slot;
+        int size;
+        // a large span records no request per slot (its one entry stays 0), so it takes the slow path too
+        if (s == null || (slot = s.slotAt(address)) < 0 || (size = (requested = s.requested)[slot]) == 0) {
+            freeLarge(liveSpan(address, "free"));          // throws unless a live large block
             return;
         }
-        int slot = s.slotAt(address);
-        int size = s.requested[slot];
-        s.requested[slot] = 0;
-        uncounted(t, size, s.slotSize);
-        give(t, s.sizeClass, address);
+        requested[slot] = 0;
+        L t = local();
+        uncounted(t, size);
+        int c = s.sizeClass;
+        int[] counts = t.counts;
+        if (c < counts.length) {
+            long[] cache = t.items[c];
+            int n = counts[c];
+            if (n < cache.length) {
+                cache[n] = address;
+                counts[c] = n + 1;
+                return;
+            }
+        }
+        giveSlow(t, c, address);
     }
 
-    private static void uncounted(Local t, long size, long usable) {
-        t.live -= size;
-        t.blocks--;
-        t.usable -= usable;
+    private void freeLarge(Span s) {
+        L t = local();
+        long size = s.largeRequested[0];
+        s.largeRequested[0] = 0;
+        uncounted(t, size);
+        heap.release(s);
+    }
+
+    private static void uncounted(Local t, long size) {
+        t.freed += size;
     }
 
     @Override
@@ -299,9 +357,9 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     }
 
     private static void resized(Local t, long delta) {
-        t.live += delta;
-        if (t.live > t.peak) {
-            t.peak = t.live;
+        t.allocated += delta;
+        if (t.live() > t.peak) {
+            t.peak = t.live();
         }
     }
 
@@ -322,19 +380,25 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
 
     // ------------------------------------------------------------------ the whole heap
 
-    /** Highest live sum seen at slow-path moments, for threads' peaks that no single counter holds. */
+    /**
+     * Notes the live sum at a slow-path moment (a cache refilled or spilled), for the peak of a sum over
+     * several threads that no single counter holds. Skipped while one thread is all there has been: its own
+     * counter holds the exact peak.
+     */
     final void samplePeak() {
+        if (everRegistered <= 1) {
+            return;
+        }
         long sum = liveNow();
-        sampledPeak.accumulateAndGet(sum, Math::max);
+        if (sum > sampledPeak.get()) {
+            sampledPeak.accumulateAndGet(sum, Math::max);
+        }
     }
 
     private long liveNow() {
-        long sum;
-        synchronized (this) {
-            sum = retiredLive;
-        }
+        long sum = retiredLive;
         for (L l : locals) {
-            sum += l.live;
+            sum += l.live();
         }
         return sum;
     }
@@ -476,10 +540,7 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 throw new IllegalStateException(name + ": the spans hold " + live + " live bytes, the counters "
                         + counted);
             }
-            long countedBlocks = retiredBlocks;
-            for (L l : locals) {
-                countedBlocks += l.blocks;
-            }
+            long countedBlocks = liveBlocksAndUsable()[0];
             if (blocks != countedBlocks) {
                 throw new IllegalStateException(name + ": the spans hold " + blocks + " live blocks, the counters "
                         + countedBlocks);
@@ -495,23 +556,14 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     protected final AllocatorStats doStats() {
         retireEnded();
         long live;
-        long blocks;
-        long usable;
-        long allocations;
         long failed;
         synchronized (this) {
             live = retiredLive;
-            blocks = retiredBlocks;
-            usable = retiredUsable;
-            allocations = retiredAllocations;
             failed = retiredFailed;
         }
         long singlePeak = 0;
         for (L l : locals) {
-            live += l.live;
-            blocks += l.blocks;
-            usable += l.usable;
-            allocations += l.allocations;
+            live += l.live();
             failed += l.failed;
             singlePeak = l.peak;
         }
@@ -521,11 +573,10 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 peak = Math.max(peak, singlePeak);       // one thread ever: its own peak is the exact one
             }
         }
-        long[] cachedBytes = new long[1];
-        forEachShared(batch -> cachedBytes[0] += bytesOf(batch));
-        for (L l : locals) {
-            forEachCached(l, batch -> cachedBytes[0] += bytesOf(batch));
-        }
+        long[] blocksAndUsable = liveBlocksAndUsable();
+        long blocks = blocksAndUsable[0];
+        long usable = blocksAndUsable[1];
+        long[] cachedBytes = {blocksAndUsable[2]};
         long freeInSpans = 0;
         long spanTails = 0;
         long slabSpans = 0;
@@ -538,7 +589,8 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         spanTails = tails[0];
         long metadata = 0;
         for (SlotPool p : pools) {
-            metadata += p.spans() * (96 + 8L * (heap.pageSize * p.spanPages / p.slotSize));
+            long spanBytes = heap.pageSize * p.spanPages;
+            metadata += p.spans() * (96 + 8 * (spanBytes / p.slotSize));
         }
         var b = AllocatorStats.builder()
                 .bytes(AllocatorStats.LIVE_BYTES, live, "requested bytes of live blocks")
@@ -549,8 +601,8 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 .bytes(AllocatorStats.PEAK_COMMITTED_BYTES, heap.peakCommitted(), "highest committed_bytes")
                 .bytes(AllocatorStats.RESERVED_BYTES, heap.reserved(), "address space of the page heap's areas")
                 .bytes(AllocatorStats.PEAK_RESERVED_BYTES, heap.peakReserved(), "highest reserved_bytes")
-                .bytes(AllocatorStats.OVERHEAD_BYTES, metadata, "span bookkeeping, on the Java heap (8 bytes a slot"
-                        + " and about 96 a span); none in managed memory")
+                .bytes(AllocatorStats.OVERHEAD_BYTES, metadata, "span bookkeeping, on the Java heap: a free-slot stack"
+                        + " entry and a request per slot, about 96 bytes a span; none in managed memory")
                 .bytes("usable_bytes", usable, "usable bytes of live blocks: class or page rounding included")
                 .bytes("cached_bytes", cachedBytes[0], "free slots held in thread caches, transfer stacks,"
                         + " magazines and depots")
@@ -559,7 +611,6 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 .count("spans", heap.spans(), "spans of slots and large blocks")
                 .count("slab_spans", slabSpans, "spans of slots")
                 .count("threads", locals.size(), "threads with state in this allocator now")
-                .count(AllocatorStats.ALLOCATIONS, allocations, "blocks handed out")
                 .count(AllocatorStats.FAILED_ALLOCATIONS, failed, "requests that returned 0");
         long waits = 0;
         for (SlotPool p : pools) {
@@ -568,6 +619,30 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         b.count("pool_lock_waits", waits, "times a thread found a pool's lock taken and waited");
         addStats(b);
         return b.build();
+    }
+
+    /**
+     * Live blocks, their usable bytes and the bytes of cached slots: slots out of the spans, less those in
+     * caches, plus the large blocks. Exact when no other thread is allocating or freeing.
+     */
+    private long[] liveBlocksAndUsable() {
+        long[] cached = new long[2];
+        Consumer<long[]> count = batch -> {
+            cached[0] += batch.length;
+            cached[1] += bytesOf(batch);
+        };
+        forEachShared(count);
+        for (L l : locals) {
+            forEachCached(l, count);
+        }
+        long out = 0;
+        long outBytes = 0;
+        for (SlotPool p : pools) {
+            out += p.slotsOut();
+            outBytes += p.slotsOut() * p.slotSize;
+        }
+        long[] large = heap.large();
+        return new long[] {out - cached[0] + large[0], outBytes - cached[1] + large[1], cached[1]};
     }
 
     private long bytesOf(long[] batch) {
@@ -583,19 +658,16 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     protected final void doReset() {
         for (L l : locals) {
             dropCached(l);
-            l.live = 0;
-            l.blocks = 0;
-            l.usable = 0;
+            l.allocated = 0;
+            l.freed = 0;
             l.peak = 0;
         }
         synchronized (this) {
             retiredLive = 0;
-            retiredBlocks = 0;
-            retiredUsable = 0;
         }
         sampledPeak.set(0);
         clearShared();
-        heap.releaseAll();
+        heap.clear();
         for (SlotPool p : pools) {
             p.clear();
         }

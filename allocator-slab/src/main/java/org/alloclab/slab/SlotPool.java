@@ -24,6 +24,7 @@ final class SlotPool {
     private long spans;
     private long freeSlots;        // free in spans, not cached
     private long slotsMade;
+    private long slotsOut;         // handed from spans to caches or users: live or cached
     private long lockWaits;
     private long fills;
     private long releases;
@@ -71,6 +72,7 @@ final class SlotPool {
                 }
             }
             freeSlots -= n;
+            slotsOut += n;
             return n;
         } finally {
             lock.unlock();
@@ -120,6 +122,7 @@ final class SlotPool {
             }
             long a = s.slotAddress(s.free[--s.freeCount]);
             freeSlots--;
+            slotsOut++;
             if (s.freeCount == 0) {
                 unlist(s);
             }
@@ -140,6 +143,7 @@ final class SlotPool {
     }
 
     private void releaseLocked(long address) {
+        slotsOut--;
         Span s = heap.spanOf(address);
         s.free[s.freeCount++] = s.slotAt(address);
         if (s.freeCount == s.capacity) {
@@ -188,6 +192,7 @@ final class SlotPool {
             partial = null;
             spans = 0;
             freeSlots = 0;
+            slotsOut = 0;
         } finally {
             lock.unlock();
         }
@@ -224,6 +229,11 @@ final class SlotPool {
 
     long freeSlots() {
         return freeSlots;
+    }
+
+    /** Slots out of the spans: live or in some cache. */
+    long slotsOut() {
+        return slotsOut;
     }
 
     long slotsMade() {

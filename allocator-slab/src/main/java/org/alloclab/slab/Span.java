@@ -78,7 +78,12 @@ final class Span {
     int slotAt(long address) {
         long offset = address - start;
         int slot = (int) ((offset * magic) >>> 32);
-        return slot < capacity && (long) slot * slotSize == offset ? slot : -1;
+        return slot < requested.length && (long) slot * slotSize == offset ? slot : -1;
+    }
+
+    /** The slot of an address known to start one (a cache's), without the checks of {@link #slotAt}. */
+    int slotOf(long address) {
+        return (int) (((address - start) * magic) >>> 32);
     }
 
     /** Bytes of the span no slot covers. */

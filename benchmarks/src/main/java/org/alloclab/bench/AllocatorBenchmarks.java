@@ -34,13 +34,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AllocatorBenchmarks {
 
     /** The strategies and peers measured by default; {@code -p strategy=a,b} picks others. */
-    static final String[] STRATEGIES = {"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty",
-        "jdk-arena"};
+    static final String[] STRATEGIES = {"segregated-fit", "slab", "dsmalloc", "common", "buddy", "freelist.first-fit-lifo",
+        "glibc", "jemalloc", "netty", "jdk-arena"};
 
     /** One block allocated and freed at once, at the sizes the issue names. */
     @State(Scope.Thread)
     public static class Pair {
-        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        @Param({"segregated-fit", "slab", "dsmalloc", "common", "buddy", "freelist.first-fit-lifo", "glibc", "jemalloc",
+            "netty", "jdk-arena"})
         public String strategy;
 
         @Param({"16", "64", "256", "4096"})
@@ -74,7 +75,8 @@ public class AllocatorBenchmarks {
     public static class Batch {
         static final int BLOCKS = 1000;
 
-        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        @Param({"segregated-fit", "slab", "dsmalloc", "common", "buddy", "freelist.first-fit-lifo", "glibc", "jemalloc",
+            "netty", "jdk-arena"})
         public String strategy;
 
         @Param({"64"})
@@ -89,11 +91,16 @@ public class AllocatorBenchmarks {
         public void open() {
             subject = Subject.of(strategy, Capability.FREE);
             a = subject.allocator;
+            shuffle(order);
+        }
+
+        /** Fills {@code order} with 0…n−1 shuffled by a fixed seed, the same for every strategy. */
+        static void shuffle(int[] order) {
             var random = new SplittableRandom(42);
-            for (int i = 0; i < BLOCKS; i++) {
+            for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            for (int i = BLOCKS - 1; i > 0; i--) {
+            for (int i = order.length - 1; i > 0; i--) {
                 int j = random.nextInt(i + 1);
                 int t = order[i];
                 order[i] = order[j];
@@ -132,7 +139,8 @@ public class AllocatorBenchmarks {
         static final int LIVE = 1024;
         static final int SEQUENCE = 1 << 16;
 
-        @Param({"dsmalloc", "common", "freelist.first-fit-lifo", "glibc", "jemalloc", "netty", "jdk-arena"})
+        @Param({"segregated-fit", "slab", "dsmalloc", "common", "buddy", "freelist.first-fit-lifo", "glibc", "jemalloc",
+            "netty", "jdk-arena"})
         public String strategy;
 
         Subject subject;
@@ -175,5 +183,67 @@ public class AllocatorBenchmarks {
         long p = s.a.allocate(s.sizes[i]);
         s.live[v] = p;
         return p;
+    }
+
+    /** The hand-written free list ({@link HandFreeList}) at the pair's sizes up to 256 bytes. */
+    @State(Scope.Thread)
+    public static class HandPair {
+        @Param({"16", "64", "256"})
+        public long size;
+
+        HandFreeList list;
+
+        @Setup(Level.Trial)
+        public void open() {
+            list = new HandFreeList();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            list.close();
+        }
+    }
+
+    /** Allocate and free one block through the hand-written free list. */
+    @Benchmark
+    public long handWrittenPair(HandPair s) {
+        long p = s.list.allocate(s.size);
+        s.list.free(p);
+        return p;
+    }
+
+    /** The hand-written free list on the batch of 1,000 64-byte blocks freed in random order. */
+    @State(Scope.Thread)
+    public static class HandBatch {
+        HandFreeList list;
+        final long[] blocks = new long[Batch.BLOCKS];
+        final int[] order = new int[Batch.BLOCKS];
+
+        @Setup(Level.Trial)
+        public void open() {
+            list = new HandFreeList();
+            Batch.shuffle(order);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            list.close();
+        }
+    }
+
+    /** Per block, as {@link #batchFreedInRandomOrder}, through the hand-written free list. */
+    @Benchmark
+    @OperationsPerInvocation(Batch.BLOCKS)
+    public long handWrittenBatch(HandBatch s) {
+        long sum = 0;
+        for (int i = 0; i < Batch.BLOCKS; i++) {
+            s.blocks[i] = s.list.allocate(64);
+        }
+        for (int i = 0; i < Batch.BLOCKS; i++) {
+            long p = s.blocks[s.order[i]];
+            sum += p;
+            s.list.free(p);
+        }
+        return sum;
     }
 }
