@@ -31,7 +31,7 @@ public final class SegregatedFitProvider implements AllocatorProvider {
                         + " page runs of their own"),
                 ParameterSpec.bytes("batch-bytes", "16KiB", "a class moves clamp(batch-bytes / size, 2, 256) blocks at a"
                         + " time between a thread cache and the shared lists; a thread caches up to two batches"),
-                ParameterSpec.bytes("transfer-bytes", "256KiB", "free blocks a class's transfer stack holds before"
+                ParameterSpec.bytes("transfer-bytes", "64KiB", "free blocks a class's transfer stack holds before"
                         + " batches go back to the spans"),
                 ParameterSpec.bytes("area", "1GiB", "address space reserved at a time for spans"));
     }
