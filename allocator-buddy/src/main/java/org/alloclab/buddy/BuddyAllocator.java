@@ -33,7 +33,9 @@ import org.alloclab.api.VirtualMemory;
  * back: per zone, one byte per smallest block says whether a block starts there, its order and whether it
  * is free (O(1) buddy lookup), and two int arrays link the free lists, one list per order. A page is
  * committed when a block on it is handed out; a free block of at least a page has its pages decommitted
- * when it forms. A zone whose blocks are all free is released at once. A request above a zone gets a
+ * when it forms. A zone whose blocks are all free is released at once unless it is the last one, which
+ * stays reserved with every page decommitted, so that a lone block does not cost a reservation, its
+ * bookkeeping and a release each time. A request above a zone gets a
  * region of its own, rounded to pages.
  *
  * <p>Internal fragmentation is the price: a block is the next power of two ({@code overhead_bytes} sums
@@ -321,9 +323,9 @@ public final class BuddyAllocator extends AbstractAllocator {
         }
         long bytes = 1L << order;
         long address = z.base + ((long) index << minOrder);
-        if (order == maxOrder) {
+        if (order == maxOrder && zones.size() > 1) {
             releaseZone(z);
-        } else if (bytes >= page) {
+        } else if (bytes >= page) {              // the last zone stays, decommitted: no reserve and release per block
             decommitRange(z, address, bytes);
         }
     }

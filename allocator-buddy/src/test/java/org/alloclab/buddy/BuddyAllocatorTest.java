@@ -43,7 +43,7 @@ class BuddyAllocatorTest {
     }
 
     @Test
-    void freeingMergesBackToOneZoneWhichGoesBackToTheSystem() {
+    void freeingMergesBackToOneZoneAndEveryZoneButTheLastGoesBackToTheSystem() {
         Allocator b = buddy();
         long[] blocks = new long[100];
         for (int i = 0; i < blocks.length; i++) {
@@ -58,9 +58,18 @@ class BuddyAllocatorTest {
             b.free(blocks[i]);
         }
         b.verify();
-        assertThat(b.stats().get("zones")).isZero();
-        assertThat(vm.stats().reservedBytes()).isZero();
+        assertThat(b.stats().get("zones")).isEqualTo(1);          // the last zone stays, every page decommitted
         assertThat(vm.stats().committedBytes()).isZero();
+        long x = b.allocate(600 * 1024);                          // a zone each
+        long y = b.allocate(600 * 1024);
+        assertThat(b.stats().get("zones")).isEqualTo(2);
+        b.free(x);
+        b.free(y);
+        assertThat(b.stats().get("zones")).isEqualTo(1);          // a second wholly free zone goes back
+        assertThat(vm.stats().committedBytes()).isZero();
+        b.verify();
+        b.close();
+        assertThat(vm.stats().reservedBytes()).isZero();
     }
 
     @Test

@@ -5,7 +5,8 @@ import java.util.function.Consumer;
 
 /**
  * A lock-free stack of batches of block addresses (a Treiber stack): the transfer cache between thread
- * caches and a class's central list, and a slab cache's depot of full and empty magazines.
+ * caches and a class's central list, and a slab cache's depot of full and empty magazines. A batch is an
+ * array laid out as the caches are: its height at {@code [0]}, the addresses at {@code [1…height]}.
  *
  * <h2>Why it is safe without epochs or hazard pointers</h2>
  * <ul>
@@ -31,13 +32,11 @@ final class BatchStack {
     /** An immutable link holding one batch. */
     static final class Node {
         final long[] items;
-        final int count;
         final Node next;
         final int depth;      // batches from this node to the bottom, this one included
 
-        Node(long[] items, int count, Node next) {
+        Node(long[] items, Node next) {
             this.items = items;
-            this.count = count;
             this.next = next;
             this.depth = next == null ? 1 : next.depth + 1;
         }
@@ -50,13 +49,13 @@ final class BatchStack {
      *
      * @return whether it was pushed; if not, the caller still owns {@code items}
      */
-    boolean push(long[] items, int count, int limit) {
+    boolean push(long[] items, int limit) {
         while (true) {
             Node h = head.get();
             if ((h == null ? 0 : h.depth) >= limit) {
                 return false;
             }
-            if (head.compareAndSet(h, new Node(items, count, h))) {
+            if (head.compareAndSet(h, new Node(items, h))) {
                 return true;
             }
         }
@@ -86,8 +85,7 @@ final class BatchStack {
     /** Visits every address held now (a snapshot: batches pushed or popped meanwhile may be missed). */
     void forEachAddress(Consumer<long[]> batch) {
         for (Node n = head.get(); n != null; n = n.next) {
-            long[] copy = java.util.Arrays.copyOf(n.items, n.count);
-            batch.accept(copy);
+            batch.accept(SlotAllocator.cached(n.items));
         }
     }
 }

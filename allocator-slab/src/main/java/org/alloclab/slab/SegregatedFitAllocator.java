@@ -12,7 +12,7 @@ import org.alloclab.api.VirtualMemory;
  * straight from the {@link PageHeap}.
  *
  * <pre>
- *   thread ──▶ thread cache (per class: a stack of up to 2·batch addresses, no lock)
+ *   thread ──▶ thread cache (per class: a stack of addresses, no lock)
  *                 │  empty: pop a batch            ▲ full: push a batch
  *                 ▼                                │
  *              transfer stack (per class, lock-free, at most transfer-bytes)
@@ -21,8 +21,9 @@ import org.alloclab.api.VirtualMemory;
  *              central list (per class: spans with free slots)  ──  empty span ──▶ page heap: decommit
  * </pre>
  *
- * <p>The batch of a class is {@code clamp(batch-bytes / size, 2, 256)} blocks. A thread cache that fills
- * returns its upper half as one batch: to the class's transfer stack while that holds less than
+ * <p>The batch of a class is {@code clamp(batch-bytes / size, 2, 256)} blocks; a thread caches up to
+ * {@code max(2 batches, min(cache-bytes / size, 2048))} of a class. A thread cache that fills returns its
+ * most recently freed batch: to the class's transfer stack while that holds less than
  * {@code transfer-bytes}, else straight to the spans, which go back to the page heap as they empty. A
  * cache that runs dry takes a batch from the transfer stack, or has one carved from the spans. Without
  * thread caches ({@code thread-cache = false}) every allocation and free takes its class's lock: the
@@ -45,11 +46,10 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
 
         Cache(int[] capacity) {
             items = new long[capacity.length][];
-            counts = new int[capacity.length];
             spares = new long[capacity.length][SPARES][];
             spareCount = new int[capacity.length];
             for (int c = 0; c < capacity.length; c++) {
-                items[c] = new long[capacity[c]];
+                items[c] = new long[1 + capacity[c]];
             }
         }
     }
@@ -67,7 +67,7 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
     private long transferOverflows;
 
     SegregatedFitAllocator(VirtualMemory vm, SizeClasses classes, PageHeap heap, boolean threadCaches,
-            long batchBytes, long transferBytes) {
+            long batchBytes, long cacheBytes, long transferBytes) {
         super(NAME, Set.of(), vm, heap, pools(classes, heap, vm));
         this.classes = classes;
         this.classOf = classes.lookupTable();
@@ -81,7 +81,7 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
         for (int c = 0; c < n; c++) {
             int size = classes.sizes[c];
             batch[c] = (int) Math.clamp(batchBytes / size, 2, 256);
-            cacheCapacity[c] = threadCaches ? 2 * batch[c] : 0;
+            cacheCapacity[c] = threadCaches ? (int) Math.max(2L * batch[c], Math.min(cacheBytes / size, 2048)) : 0;
             transferLimit[c] = (int) Math.max(1, transferBytes / ((long) batch[c] * size));
             transfer[c] = new BatchStack();
         }
@@ -121,27 +121,28 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
         if (!threadCaches) {
             return pools[c].takeOne();
         }
-        int n = refill(t, c);
+        long[] cache = t.items[c];
+        int n = refill(t, c, cache);
         if (n == 0) {
             return 0;
         }
-        t.counts[c] = --n;
-        return t.items[c][n];
+        cache[0] = n - 1;
+        return cache[n];
     }
 
-    private int refill(Cache t, int c) {
+    private int refill(Cache t, int c, long[] cache) {
         BatchStack.Node node = transfer[c].pop();
         int n;
         if (node != null) {
-            n = node.count;
-            System.arraycopy(node.items, 0, t.items[c], 0, n);
+            n = (int) node.items[0];
+            System.arraycopy(node.items, 1, cache, 1, n);
             if (t.spareCount[c] < SPARES) {
                 t.spares[c][t.spareCount[c]++] = node.items;   // popped: this thread's alone now
             }
         } else {
-            n = pools[c].fill(t.items[c], 0, batch[c]);
+            n = pools[c].fill(cache, 1, batch[c]);
         }
-        t.counts[c] = n;
+        cache[0] = n;
         samplePeak();
         return n;
     }
@@ -152,27 +153,29 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
             pools[c].releaseOne(address);
             return;
         }
-        long[] items = t.items[c];
+        long[] cache = t.items[c];
         int b = batch[c];
-        int n = t.counts[c] - b;
-        long[] spill = t.spareCount[c] > 0 ? t.spares[c][--t.spareCount[c]] : new long[b];
-        System.arraycopy(items, n, spill, 0, b);
-        if (!transfer[c].push(spill, b, transferLimit[c])) {
+        int from = (int) cache[0] - b + 1;     // the top batch spills
+        long[] spill = t.spareCount[c] > 0 ? t.spares[c][--t.spareCount[c]] : new long[1 + b];
+        spill[0] = b;
+        System.arraycopy(cache, from, spill, 1, b);
+        if (!transfer[c].push(spill, transferLimit[c])) {
             t.spares[c][t.spareCount[c]++] = spill;
             transferOverflows++;
-            pools[c].release(items, n, b);
+            pools[c].release(cache, from, b);
         }
         samplePeak();
-        items[n] = address;
-        t.counts[c] = n + 1;
+        cache[from] = address;
+        cache[0] = from;
     }
 
     @Override
     void flush(Cache t) {
-        for (int c = 0; c < t.counts.length; c++) {
-            if (t.counts[c] > 0) {
-                pools[c].release(t.items[c], 0, t.counts[c]);
-                t.counts[c] = 0;
+        for (int c = 0; c < t.items.length; c++) {
+            long[] cache = t.items[c];
+            if (cache[0] > 0) {
+                pools[c].release(cache, 1, (int) cache[0]);
+                cache[0] = 0;
             }
         }
     }
@@ -183,7 +186,7 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
         flush(local());
         for (int c = 0; c < transfer.length; c++) {
             for (BatchStack.Node n = transfer[c].takeAll(); n != null; n = n.next) {
-                pools[c].release(n.items, 0, n.count);
+                pools[c].release(n.items, 1, (int) n.items[0]);
             }
         }
     }
@@ -197,9 +200,9 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
 
     @Override
     void forEachCached(Cache t, Consumer<long[]> visitor) {
-        for (int c = 0; c < t.counts.length; c++) {
-            if (t.counts[c] > 0) {
-                visitor.accept(copy(t.items[c], 0, t.counts[c]));
+        for (long[] cache : t.items) {
+            if (cache[0] > 0) {
+                visitor.accept(cached(cache));
             }
         }
     }
@@ -213,7 +216,9 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
 
     @Override
     void dropCached(Cache t) {
-        java.util.Arrays.fill(t.counts, 0);
+        for (long[] cache : t.items) {
+            cache[0] = 0;
+        }
     }
 
     @Override

@@ -30,7 +30,9 @@ public final class SegregatedFitProvider implements AllocatorProvider {
                 ParameterSpec.bytes("max-small", "32KiB", "the largest request served from size classes; larger ones get"
                         + " page runs of their own"),
                 ParameterSpec.bytes("batch-bytes", "16KiB", "a class moves clamp(batch-bytes / size, 2, 256) blocks at a"
-                        + " time between a thread cache and the shared lists; a thread caches up to two batches"),
+                        + " time between a thread cache and the shared lists"),
+                ParameterSpec.bytes("cache-bytes", "64KiB", "free blocks a thread keeps per class: max(2 batches,"
+                        + " min(cache-bytes / size, 2048))"),
                 ParameterSpec.bytes("transfer-bytes", "64KiB", "free blocks a class's transfer stack holds before"
                         + " batches go back to the spans"),
                 ParameterSpec.bytes("area", "1GiB", "address space reserved at a time for spans"));
@@ -46,6 +48,10 @@ public final class SegregatedFitProvider implements AllocatorProvider {
         if (batchBytes < 16 || batchBytes > Sizes.MiB) {
             throw parameters.invalid("batch-bytes", "must be from 16 bytes to 1 MiB");
         }
+        long cacheBytes = parameters.bytes("cache-bytes");
+        if (cacheBytes < 0 || cacheBytes > Sizes.GiB) {
+            throw parameters.invalid("cache-bytes", "must be from 0 to 1 GiB");
+        }
         long transferBytes = parameters.bytes("transfer-bytes");
         if (transferBytes < 0 || transferBytes > Sizes.GiB) {
             throw parameters.invalid("transfer-bytes", "must be from 0 to 1 GiB");
@@ -56,6 +62,7 @@ public final class SegregatedFitProvider implements AllocatorProvider {
         }
         PageHeap heap = new PageHeap(vm, area);
         SizeClasses classes = new SizeClasses(maxSmall, vm.pageSize());
-        return new SegregatedFitAllocator(vm, classes, heap, parameters.flag("thread-cache"), batchBytes, transferBytes);
+        return new SegregatedFitAllocator(vm, classes, heap, parameters.flag("thread-cache"), batchBytes,
+                cacheBytes, transferBytes);
     }
 }

@@ -47,12 +47,11 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
     public static final String NAME = "slab";
 
     /**
-     * A thread's magazines, two per cache: {@code loaded} is the base's per-pool cache ({@code items},
-     * {@code counts}), {@code previous} is kept here.
+     * A thread's magazines, two per cache: {@code loaded} is the base's per-pool cache ({@code items}),
+     * {@code previous} is kept here. A magazine holds its round count at {@code [0]}.
      */
     static final class Magazines extends SlotAllocator.Local {
         long[][] previous = new long[0][];
-        int[] previousCount = new int[0];
     }
 
     /** An object cache: one slot size, its depot, its magazine size. */
@@ -189,95 +188,90 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
     long takeSlow(Magazines t, int c) {
         ObjectCache oc = byIndex[c];
         prepare(t);
-        if (t.previousCount[c] == oc.rounds) {
+        if (t.previous[c][0] == oc.rounds) {
             swap(t, c);
         } else {
             BatchStack.Node full = oc.full.pop();
             if (full != null) {
-                oc.empty.push(t.previous[c], 0, depotMagazines);      // previous is empty here
+                oc.empty.push(t.previous[c], depotMagazines);      // previous is empty here
                 t.previous[c] = t.items[c];
-                t.previousCount[c] = 0;
                 t.items[c] = full.items;
-                t.counts[c] = full.count;
             } else {
-                t.counts[c] = pools[c].fill(t.items[c], 0, oc.rounds);
+                long[] loaded = t.items[c];
+                loaded[0] = pools[c].fill(loaded, 1, oc.rounds);
                 samplePeak();
-                if (t.counts[c] == 0) {
+                if (loaded[0] == 0) {
                     return 0;
                 }
             }
         }
-        int n = --t.counts[c];
-        return t.items[c][n];
+        long[] loaded = t.items[c];
+        int n = (int) loaded[0];
+        loaded[0] = n - 1;
+        return loaded[n];
     }
 
     /** Gives the thread a pair of magazines for every cache that exists now. */
     private void prepare(Magazines t) {
         ObjectCache[] all = byIndex;
-        int have = t.counts.length;
+        int have = t.items.length;
         if (have < all.length) {
             long[][] loaded = Arrays.copyOf(t.items, all.length);
             long[][] previous = Arrays.copyOf(t.previous, all.length);
             for (int c = have; c < all.length; c++) {
-                loaded[c] = new long[all[c].rounds];
-                previous[c] = new long[all[c].rounds];
+                loaded[c] = new long[1 + all[c].rounds];
+                previous[c] = new long[1 + all[c].rounds];
             }
             t.previous = previous;
-            t.previousCount = Arrays.copyOf(t.previousCount, all.length);
             t.items = loaded;
-            t.counts = Arrays.copyOf(t.counts, all.length);      // last: the fast path reads counts first
         }
     }
 
     private static void swap(Magazines t, int c) {
         long[] m = t.items[c];
-        int n = t.counts[c];
         t.items[c] = t.previous[c];
-        t.counts[c] = t.previousCount[c];
         t.previous[c] = m;
-        t.previousCount[c] = n;
     }
 
     @Override
     void giveSlow(Magazines t, int c, long address) {
         ObjectCache oc = byIndex[c];
         prepare(t);
-        if (t.counts[c] < oc.rounds) {
-            t.items[c][t.counts[c]++] = address;     // the magazines were only just made
+        long[] loaded = t.items[c];
+        if (loaded[0] < oc.rounds) {                          // the magazines were only just made
+            loaded[(int) ++loaded[0]] = address;
             return;
         }
-        if (t.previousCount[c] == 0) {
+        if (t.previous[c][0] == 0) {
             swap(t, c);
         } else {                                              // previous is full: it goes to the depot
             long[] previous = t.previous[c];
             long[] fresh;
-            if (oc.full.push(previous, oc.rounds, depotMagazines)) {
+            if (oc.full.push(previous, depotMagazines)) {
                 BatchStack.Node e = oc.empty.pop();
-                fresh = e != null ? e.items : new long[oc.rounds];
+                fresh = e != null ? e.items : new long[1 + oc.rounds];
             } else {
                 oc.depotOverflows++;
-                pools[c].release(previous, 0, oc.rounds);
+                pools[c].release(previous, 1, oc.rounds);
+                previous[0] = 0;
                 fresh = previous;
             }
             samplePeak();
             t.previous[c] = t.items[c];
-            t.previousCount[c] = oc.rounds;
             t.items[c] = fresh;
-            t.counts[c] = 0;
         }
-        t.items[c][t.counts[c]++] = address;
+        loaded = t.items[c];
+        loaded[(int) ++loaded[0]] = address;
     }
 
     @Override
     void flush(Magazines t) {
-        for (int c = 0; c < t.counts.length; c++) {
-            if (t.counts[c] > 0) {
-                pools[c].release(t.items[c], 0, t.counts[c]);
-                t.counts[c] = 0;
-            }
-            if (t.previousCount[c] > 0) {
-                pools[c].release(t.previous[c], 0, t.previousCount[c]);
-                t.previousCount[c] = 0;
+        for (int c = 0; c < t.items.length; c++) {
+            for (long[] m : new long[][] {t.items[c], t.previous[c]}) {
+                if (m[0] > 0) {
+                    pools[c].release(m, 1, (int) m[0]);
+                    m[0] = 0;
+                }
             }
         }
     }
@@ -288,7 +282,7 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
         flush(local());
         for (ObjectCache oc : byIndex) {
             for (BatchStack.Node n = oc.full.takeAll(); n != null; n = n.next) {
-                pools[oc.index].release(n.items, 0, n.count);
+                pools[oc.index].release(n.items, 1, (int) n.items[0]);
             }
         }
     }
@@ -302,12 +296,11 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
 
     @Override
     void forEachCached(Magazines t, Consumer<long[]> visitor) {
-        for (int c = 0; c < t.counts.length; c++) {
-            if (t.counts[c] > 0) {
-                visitor.accept(copy(t.items[c], 0, t.counts[c]));
-            }
-            if (t.previousCount[c] > 0) {
-                visitor.accept(copy(t.previous[c], 0, t.previousCount[c]));
+        for (int c = 0; c < t.items.length; c++) {
+            for (long[] m : new long[][] {t.items[c], t.previous[c]}) {
+                if (m[0] > 0) {
+                    visitor.accept(cached(m));
+                }
             }
         }
     }
@@ -321,8 +314,10 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
 
     @Override
     void dropCached(Magazines t) {
-        Arrays.fill(t.counts, 0);
-        Arrays.fill(t.previousCount, 0);
+        for (int c = 0; c < t.items.length; c++) {
+            t.items[c][0] = 0;
+            t.previous[c][0] = 0;
+        }
     }
 
     @Override

@@ -27,7 +27,7 @@ public final class SlabProvider implements AllocatorProvider {
     @Override
     public List<ParameterSpec> parameters() {
         return List.of(
-                ParameterSpec.text("sizes", "8,16,32,64,96,128,192,256,512,1024,2048,4096,8192", "object sizes of the"
+                ParameterSpec.text("sizes", "8,16,32,64,96,128,192,256,512,1024,2048,4096,8192,16384,32768", "object sizes of the"
                         + " general caches, ascending, multiples of 8; larger requests get page runs of their own"),
                 ParameterSpec.text("constructor", "none", "constructed state of the general caches' objects: none, or a"
                         + " byte (0x00 to 0xff) every object is filled with once, when its slab is made"),

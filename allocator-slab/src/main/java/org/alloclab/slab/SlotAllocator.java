@@ -54,12 +54,11 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
             return allocated - freed;
         }
         /**
-         * The cache in front of each pool: a stack of free slots' addresses and its height. Segregated
-         * fit's thread cache; the slab's loaded magazine. {@code items[c]} exists for every
-         * {@code c < counts.length}.
+         * The cache in front of each pool: {@code items[c][0]} is how many free slots' addresses follow it,
+         * at {@code items[c][1…]}. Segregated fit's thread cache; the slab's loaded magazine. The height
+         * travels with the array, so a magazine changes hands whole.
          */
         long[][] items = new long[0][];
-        int[] counts = new int[0];
     }
 
     final VirtualMemory vm;
@@ -204,12 +203,13 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** Allocates from pool {@code c}. */
     final long allocateSlot(int c, long size) {
         L t = local();
-        int[] counts = t.counts;
+        long[][] caches = t.items;
+        long[] cache;
         int n;
         long a;
-        if (c < counts.length && (n = counts[c] - 1) >= 0) {
-            counts[c] = n;
-            a = t.items[c][n];
+        if (c < caches.length && (n = (int) (cache = caches[c])[0]) > 0) {
+            cache[0] = n - 1;
+            a = cache[n];
         } else {
             a = takeSlow(t, c);
             if (a == 0) {
@@ -299,13 +299,13 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         L t = local();
         uncounted(t, size);
         int c = s.sizeClass;
-        int[] counts = t.counts;
-        if (c < counts.length) {
-            long[] cache = t.items[c];
-            int n = counts[c];
+        long[][] caches = t.items;
+        if (c < caches.length) {
+            long[] cache = caches[c];
+            int n = (int) cache[0] + 1;
             if (n < cache.length) {
                 cache[n] = address;
-                counts[c] = n + 1;
+                cache[0] = n;
                 return;
             }
         }
@@ -679,6 +679,11 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     @Override
     protected final void doClose() {
         heap.releaseAll();
+    }
+
+    /** A new array of a cache's addresses (without its height). */
+    static long[] cached(long[] cache) {
+        return Arrays.copyOfRange(cache, 1, 1 + (int) cache[0]);
     }
 
     static long[] copy(long[] items, int from, int count) {

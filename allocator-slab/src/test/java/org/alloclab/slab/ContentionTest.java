@@ -23,8 +23,8 @@ class ContentionTest {
 
     @ParameterizedTest(name = "{0} {1} on {2}")
     @CsvSource({
-        "segregated-fit, 'batch-bytes=256,transfer-bytes=2KiB', simulated",
-        "segregated-fit, 'batch-bytes=256,transfer-bytes=2KiB', os",
+        "segregated-fit, 'batch-bytes=256,cache-bytes=512,transfer-bytes=2KiB', simulated",
+        "segregated-fit, 'batch-bytes=256,cache-bytes=512,transfer-bytes=2KiB', os",
         "segregated-fit, 'thread-cache=false', simulated",
         "segregated-fit, 'thread-cache=false', os",
         "slab, 'magazine-bytes=256,depot-magazines=2', simulated",

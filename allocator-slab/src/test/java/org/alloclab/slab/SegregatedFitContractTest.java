@@ -15,7 +15,7 @@ class SegregatedFitContractTest extends AllocatorContract {
 
     @Override
     protected Allocator create(VirtualMemory vm) {
-        return Registry.strategies().get("segregated-fit").create(Map.of("batch-bytes", "64", "transfer-bytes", "256",
+        return Registry.strategies().get("segregated-fit").create(Map.of("batch-bytes", "64", "cache-bytes", "128", "transfer-bytes", "256",
                 "max-small", "4KiB", "area", "16MiB"), vm);
     }
 

@@ -80,7 +80,7 @@ class SegregatedFitTest {
 
     @Test
     void surplusGoesThroughTheTransferStackAndEmptySpansAreDecommitted() {
-        SegregatedFitAllocator a = segfit(Map.of("batch-bytes", "1KiB", "transfer-bytes", "4KiB"));
+        SegregatedFitAllocator a = segfit(Map.of("batch-bytes", "1KiB", "cache-bytes", "2KiB", "transfer-bytes", "4KiB"));
         List<Long> blocks = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
             blocks.add(a.allocate(64));
