@@ -46,6 +46,9 @@ final class PageHeap {
     private record Run(long start, long pages) {
     }
 
+    /** The most pages an area may have: its page map is an array of one entry per page. */
+    static final long MAX_AREA_PAGES = 1L << 24;
+
     private static final Comparator<Run> BY_LENGTH = Comparator.comparingLong(Run::pages).thenComparingLong(Run::start);
 
     final VirtualMemory vm;
@@ -99,9 +102,9 @@ final class PageHeap {
         this.vm = vm;
         this.pageSize = vm.pageSize();
         this.pageShift = Long.numberOfTrailingZeros(pageSize);
-        if ((areaBytes >>> pageShift) > Integer.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("an area of " + areaBytes + " bytes has too many pages of " + pageSize
-                    + " bytes for the page map");
+        if ((areaBytes >>> pageShift) > MAX_AREA_PAGES) {
+            throw new IllegalArgumentException("an area of " + areaBytes + " bytes has more than " + MAX_AREA_PAGES
+                    + " pages of " + pageSize + " bytes, too many for its page map");
         }
         this.areaBytes = Math.max(pageSize, (areaBytes + pageSize - 1) & -pageSize);
         this.home = grow(this.areaBytes) ? areas.first : EMPTY;
@@ -157,15 +160,21 @@ final class PageHeap {
             run = freeByLength.higher(run);
             start = run == null ? 0 : alignedStartIn(run, pages, alignment);
         }
+        Area grown = null;
         if (run == null) {
-            if (!grow(Math.max(areaBytes, (worst << pageShift)))) {
+            if (worst > MAX_AREA_PAGES || !grow(Math.max(areaBytes, (worst << pageShift)))) {
                 return null;
             }
+            grown = areas.list[areas.list.length - 1];
             run = freeByLength.ceiling(new Run(Long.MIN_VALUE, worst));
             start = alignedStartIn(run, pages, alignment);
         }
         long bytes = pages << pageShift;
         if (!vm.commit(start, bytes)) {
+            if (grown != null && grown != home) {     // nothing changes: the area made for this goes back
+                removeFree(freeByStart.get(grown.base));
+                removeArea(grown);
+            }
             return null;
         }
         removeFree(run);
@@ -194,8 +203,16 @@ final class PageHeap {
         return start + (pages << pageShift) <= run.start() + (run.pages() << pageShift) ? start : 0;
     }
 
-    /** Decommits a span's pages, clears its map entries and coalesces the run with its free neighbours. */
-    synchronized void release(Span span) {
+    /**
+     * Decommits a span's pages, clears its map entries and coalesces the run with its free neighbours.
+     *
+     * @return false, changing nothing, when the span is no longer in the map (released already)
+     */
+    synchronized boolean release(Span span) {
+        Area owner = areaOrNull(span.start);
+        if (owner == null || owner.map[(int) ((span.start - owner.base) >>> pageShift)] != span) {
+            return false;                               // released already: a racing double free
+        }
         mapSpan(span, null);
         vm.decommit(span.start, span.bytes);
         committed -= span.bytes;
@@ -224,6 +241,7 @@ final class PageHeap {
         } else {
             addFree(new Run(start, pages));
         }
+        return true;
     }
 
     private boolean grow(long bytes) {
@@ -252,6 +270,15 @@ final class PageHeap {
         areas = new Areas(kept.toArray(new Area[0]));
         reserved -= area.bytes;
         vm.release(area.region);
+    }
+
+    private Area areaOrNull(long address) {
+        for (Area a : areas.list) {
+            if (address - a.base >= 0 && address - a.base < a.bytes) {
+                return a;
+            }
+        }
+        return null;
     }
 
     private Area areaOf(long address) {

@@ -82,7 +82,7 @@ public final class SegregatedFitAllocator extends SlotAllocator<SegregatedFitAll
             int size = classes.sizes[c];
             batch[c] = (int) Math.clamp(batchBytes / size, 2, 256);
             cacheCapacity[c] = threadCaches ? (int) Math.max(2L * batch[c], Math.min(cacheBytes / size, 2048)) : 0;
-            transferLimit[c] = (int) Math.max(1, transferBytes / ((long) batch[c] * size));
+            transferLimit[c] = (int) Math.min(Integer.MAX_VALUE, transferBytes / ((long) batch[c] * size));
             transfer[c] = new BatchStack();
         }
     }

@@ -41,8 +41,8 @@ public final class SegregatedFitProvider implements AllocatorProvider {
     @Override
     public Allocator create(Parameters parameters, VirtualMemory vm) {
         long maxSmall = parameters.bytes("max-small");
-        if (maxSmall < 16 || maxSmall > 1 << 20) {
-            throw parameters.invalid("max-small", "must be from 16 bytes to 1 MiB");
+        if (maxSmall < 128 || maxSmall > 1 << 20) {
+            throw parameters.invalid("max-small", "must be from 128 bytes (the classes below are always there) to 1 MiB");
         }
         long batchBytes = parameters.bytes("batch-bytes");
         if (batchBytes < 16 || batchBytes > Sizes.MiB) {
@@ -57,8 +57,9 @@ public final class SegregatedFitProvider implements AllocatorProvider {
             throw parameters.invalid("transfer-bytes", "must be from 0 to 1 GiB");
         }
         long area = parameters.bytes("area");
-        if (area < vm.pageSize() || area > 64 * Sizes.GiB) {
-            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to 64 GiB");
+        if (area < vm.pageSize() || area / vm.pageSize() > PageHeap.MAX_AREA_PAGES) {
+            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to "
+                    + PageHeap.MAX_AREA_PAGES + " pages");
         }
         PageHeap heap = new PageHeap(vm, area);
         SizeClasses classes = new SizeClasses(maxSmall, vm.pageSize());

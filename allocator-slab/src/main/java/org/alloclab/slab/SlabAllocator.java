@@ -296,8 +296,10 @@ public final class SlabAllocator extends SlotAllocator<SlabAllocator.Magazines> 
 
     @Override
     void forEachCached(Magazines t, Consumer<long[]> visitor) {
-        for (int c = 0; c < t.items.length; c++) {
-            for (long[] m : new long[][] {t.items[c], t.previous[c]}) {
+        long[][] loaded = t.items;              // read once: another thread may be growing them (then racy,
+        long[][] previous = t.previous;         // but never out of bounds)
+        for (int c = 0; c < Math.min(loaded.length, previous.length); c++) {
+            for (long[] m : new long[][] {loaded[c], previous[c]}) {
                 if (m[0] > 0) {
                     visitor.accept(cached(m));
                 }

@@ -66,8 +66,9 @@ public final class SlabProvider implements AllocatorProvider {
             throw parameters.invalid("depot-magazines", "must be from 0 to 2^20");
         }
         long area = parameters.bytes("area");
-        if (area < vm.pageSize() || area > 4 * Sizes.GiB) {
-            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to 4 GiB");
+        if (area < vm.pageSize() || area / vm.pageSize() > PageHeap.MAX_AREA_PAGES) {
+            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to "
+                    + PageHeap.MAX_AREA_PAGES + " pages");
         }
         return new SlabAllocator(vm, new PageHeap(vm, area), sizes, constructor, magazineBytes, (int) depot);
     }

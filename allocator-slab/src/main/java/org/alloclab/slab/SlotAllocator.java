@@ -313,11 +313,12 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     }
 
     private void freeLarge(Span s) {
-        L t = local();
-        long size = s.largeRequested[0];
+        long size = s.largeRequested == null ? 0 : s.largeRequested[0];
+        if (size == 0 || !heap.release(s)) {            // a slot reused meanwhile, or a large block freed twice at once
+            throw invalidFree(s.start, "the block was freed by another thread at the same time");
+        }
         s.largeRequested[0] = 0;
-        uncounted(t, size);
-        heap.release(s);
+        uncounted(local(), size);
     }
 
     private static void uncounted(Local t, long size) {

@@ -75,6 +75,7 @@ class SegregatedFitTest {
         assertThat(vm.stats().committedBytes() - before).isEqualTo(Sizes.alignUp(100_000, 4096));
         a.free(big);
         assertThat(vm.stats().committedBytes()).isEqualTo(before);
+        assertThat(a.allocate(1L << 44)).isZero();             // 16 TiB: no page map that large, a failure
         a.verify();
     }
 
