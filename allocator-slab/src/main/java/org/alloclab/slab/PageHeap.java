@@ -344,8 +344,13 @@ final class PageHeap {
         largeBytes = 0;
     }
 
-    /** Visits every span, then every free run as {@code [start, pages]}, each in address order. */
-    synchronized void forEach(Consumer<Span> spanVisitor, Consumer<long[]> freeRunVisitor) {
+    /**
+     * Visits every span, then every free run as {@code [start, pages]}, each in address order. A free run
+     * at the top of an area, above its highest span, is address space held in reserve rather than a hole
+     * between blocks: it is visited only when {@code reserveToo}.
+     */
+    synchronized void forEach(Consumer<Span> spanVisitor, Consumer<long[]> freeRunVisitor, boolean reserveToo) {
+        java.util.Map<Area, Long> top = new java.util.IdentityHashMap<>();
         for (Area a : areas.list) {
             Span last = null;
             for (Span s : a.map) {
@@ -354,10 +359,18 @@ final class PageHeap {
                     last = s;
                 }
             }
+            top.put(a, last == null ? a.base : last.end());
         }
         for (Run r : freeByStart.values()) {
-            freeRunVisitor.accept(new long[] {r.start(), r.pages()});
+            if (reserveToo || r.start() < top.get(areaOf(r.start()))) {
+                freeRunVisitor.accept(new long[] {r.start(), r.pages()});
+            }
         }
+    }
+
+    /** {@link #forEach(Consumer, Consumer, boolean)} with every free run. */
+    void forEach(Consumer<Span> spanVisitor, Consumer<long[]> freeRunVisitor) {
+        forEach(spanVisitor, freeRunVisitor, true);
     }
 
     /** Checks that free runs and spans tile every area, and that free runs are not committed. */

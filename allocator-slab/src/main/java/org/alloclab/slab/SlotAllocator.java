@@ -404,11 +404,16 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         return sum;
     }
 
+    /**
+     * Spans in address order: each live slot and each large block allocated, runs of slots that are not live
+     * (free in their span or in a cache) free, and the free page runs between spans free. The untouched
+     * reserve above an area's highest span is not reported: it is address space, not a hole.
+     */
     @Override
     protected final void doWalk(HeapVisitor visitor) {
         retireEnded();
         List<Object> items = new ArrayList<>();
-        heap.forEach(items::add, items::add);
+        heap.forEach(items::add, items::add, false);    // not the untouched reserve at the top of an area
         items.sort((x, y) -> Long.compareUnsigned(startOf(x), startOf(y)));
         for (Object o : items) {
             if (o instanceof long[] run) {
