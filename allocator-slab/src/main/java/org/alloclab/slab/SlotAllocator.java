@@ -41,8 +41,28 @@ import org.alloclab.api.VirtualMemory;
 abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllocator {
 
     /** A thread's counters; subclasses add its caches. Written only by its thread. */
-    abstract static class Local {
+    /** Padding before a thread state's owner field (superclass fields are laid out first). */
+    abstract static class LocalPadBefore {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** The owner, alone on its cache line: other threads read it to find out whose state this is. */
+    abstract static class LocalOwner extends LocalPadBefore {
         final Thread thread = Thread.currentThread();
+    }
+
+    /** Padding between the owner and the counters its thread writes on every call. */
+    abstract static class LocalPadAfter extends LocalOwner {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+    }
+
+    /**
+     * A thread's counters and caches, written by that thread alone. Its owner field sits on a cache line of
+     * its own: when a second thread checks whether the first thread's state is its own, it must not pull
+     * in the line the first thread writes on every allocation (that false sharing made two threads
+     * slower together than one alone).
+     */
+    abstract static class Local extends LocalPadAfter {
         // live bytes are allocated − freed: two counters, so that an allocation and the free after it do
         // not wait on each other's update of one field
         long allocated;
@@ -69,6 +89,9 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
 
     private final ThreadLocal<L> perThread = new ThreadLocal<>();
     private L first;                                           // the first thread's state, checked before perThread
+    /** Thread states by thread id modulo the length, for threads after the first; a miss goes to perThread. */
+    @SuppressWarnings("unchecked")
+    private final L[] byThread = (L[]) new Local[64];
     private final List<L> locals = new CopyOnWriteArrayList<>();
     private final AtomicLong sampledPeak = new AtomicLong();
     // counters of threads that have ended and whose caches went back
@@ -153,10 +176,13 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** This thread's state. */
     final L local() {
         L f = first;
-        if (f != null && f.thread == Thread.currentThread()) {
+        Thread current = Thread.currentThread();
+        if (f != null && f.thread == current) {
             return f;
         }
-        return localSlow();
+        L[] table = byThread;
+        L l = table[(int) current.threadId() & (table.length - 1)];
+        return l != null && l.thread == current ? l : localSlow();
     }
 
     private L localSlow() {
@@ -174,10 +200,15 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 }
                 everRegistered++;
             }
-        }
-        L f = first;
-        if (f == null || !f.thread.isAlive()) {
-            first = l;
+            L f = first;
+            if (f == null || !f.thread.isAlive()) {
+                first = l;
+            }
+            int i = (int) Thread.currentThread().threadId() & (byThread.length - 1);
+            L there = byThread[i];
+            if (there == null || !there.thread.isAlive()) {
+                byThread[i] = l;                 // a final owner field: safe to find through a racy read
+            }
         }
         return l;
     }
@@ -189,6 +220,10 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                 flush(l);
                 if (first == l) {
                     first = null;
+                }
+                int i = (int) l.thread.threadId() & (byThread.length - 1);
+                if (byThread[i] == l) {
+                    byThread[i] = null;
                 }
                 synchronized (this) {
                     retiredLive += l.live();
