@@ -33,7 +33,7 @@ public final class SegregatedFitProvider implements AllocatorProvider {
                         + " time between a thread cache and the shared lists"),
                 ParameterSpec.bytes("cache-bytes", "64KiB", "free blocks a thread keeps per class: max(2 batches,"
                         + " min(cache-bytes / size, 2048))"),
-                ParameterSpec.bytes("transfer-bytes", "64KiB", "free blocks a class's transfer stack holds before"
+                ParameterSpec.bytes("transfer-bytes", "256KiB", "free blocks a class's transfer stack holds before"
                         + " batches go back to the spans"),
                 ParameterSpec.bytes("area", "1GiB", "address space reserved at a time for spans"));
     }
