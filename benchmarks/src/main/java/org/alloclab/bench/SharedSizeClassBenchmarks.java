@@ -36,15 +36,16 @@ public class SharedSizeClassBenchmarks {
     /** One allocator for every thread of the benchmark. */
     @State(Scope.Benchmark)
     public static class Shared {
+        /** Its own name, so that {@code -p strategy=...} for the other benchmarks leaves this list alone. */
         @Param({"segregated-fit", "slab", "glibc", "jemalloc"})
-        public String strategy;
+        public String sharedStrategy;
 
         Subject subject;
         Allocator a;
 
         @Setup(Level.Trial)
         public void open() {
-            subject = Subject.of(strategy, Capability.FREE, Capability.THREAD_SAFE);
+            subject = Subject.of(sharedStrategy, Capability.FREE, Capability.THREAD_SAFE);
             a = subject.allocator;
         }
 
