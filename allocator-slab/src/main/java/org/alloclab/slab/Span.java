@@ -24,6 +24,9 @@ final class Span {
     final int capacity;
     /** {@code ceil(2^32 / slotSize)}: {@code offset * magic >>> 32} is the slot of an offset that is a multiple of the size. */
     private final long magic;
+    /** log2 of the slot size when it is a power of two (a shift then finds the slot), else -1. */
+    private final int shift;
+    private final long mask;
     /** Per slot: the bytes a user asked for while it is live, else 0. A large span uses slot 0. */
     final int[] requested;
     final long[] largeRequested;   // a large block's request may exceed an int
@@ -45,6 +48,8 @@ final class Span {
             this.slotSize = 0;
             this.capacity = 1;
             this.magic = 0;
+            this.shift = -1;
+            this.mask = 0;
             this.requested = new int[1];
             this.largeRequested = new long[1];
             this.free = new int[0];
@@ -52,6 +57,8 @@ final class Span {
             this.slotSize = slotSize;
             this.capacity = (int) (bytes / slotSize);
             this.magic = ((1L << 32) + slotSize - 1) / slotSize;
+            this.shift = Integer.bitCount(slotSize) == 1 ? Integer.numberOfTrailingZeros(slotSize) : -1;
+            this.mask = slotSize - 1;
             this.requested = new int[capacity];
             this.largeRequested = null;
             this.free = new int[capacity];
@@ -77,13 +84,25 @@ final class Span {
      */
     int slotAt(long address) {
         long offset = address - start;
-        int slot = (int) ((offset * magic) >>> 32);
-        return slot < requested.length && (long) slot * slotSize == offset ? slot : -1;
+        int slot;
+        if (shift >= 0) {
+            slot = (int) (offset >>> shift);
+            if ((offset & mask) != 0) {
+                return -1;
+            }
+        } else {
+            slot = (int) ((offset * magic) >>> 32);
+            if ((long) slot * slotSize != offset) {
+                return -1;
+            }
+        }
+        return slot < requested.length ? slot : -1;
     }
 
     /** The slot of an address known to start one (a cache's), without the checks of {@link #slotAt}. */
     int slotOf(long address) {
-        return (int) (((address - start) * magic) >>> 32);
+        long offset = address - start;
+        return shift >= 0 ? (int) (offset >>> shift) : (int) ((offset * magic) >>> 32);
     }
 
     /** Bytes of the span no slot covers. */
