@@ -49,6 +49,21 @@ final class PageHeap {
     /** The most pages an area may have: its page map is an array of one entry per page. */
     static final long MAX_AREA_PAGES = 1L << 24;
 
+    /**
+     * The {@code area} parameter of a strategy over this heap.
+     *
+     * @throws IllegalArgumentException naming the parameter when an area holds less than a page or more
+     *                                  pages than a page map can
+     */
+    static long area(org.alloclab.api.Parameters parameters, VirtualMemory vm) {
+        long area = parameters.bytes("area");
+        if (area < vm.pageSize() || area / vm.pageSize() > MAX_AREA_PAGES) {
+            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to "
+                    + MAX_AREA_PAGES + " pages");
+        }
+        return area;
+    }
+
     private static final Comparator<Run> BY_LENGTH = Comparator.comparingLong(Run::pages).thenComparingLong(Run::start);
 
     final VirtualMemory vm;
@@ -123,27 +138,13 @@ final class PageHeap {
         if (offset >= 0 && offset < as.firstBytes) {
             return as.firstMap[(int) (offset >>> pageShift)];
         }
-        return as.list.length > 1 ? spanInOtherAreas(as.list, address) : null;
-    }
-
-    private Span spanInOtherAreas(Area[] list, long address) {
-        for (int i = 1; i < list.length; i++) {
-            long offset = address - list[i].base;
-            if (offset >= 0 && offset < list[i].bytes) {
-                return list[i].map[(int) (offset >>> pageShift)];
-            }
-        }
-        return null;
+        Area a = as.list.length > 1 ? areaOrNull(address) : null;
+        return a == null ? null : a.map[(int) ((address - a.base) >>> pageShift)];
     }
 
     /** Whether {@code address} lies in an area. */
     boolean inArea(long address) {
-        for (Area a : areas.list) {
-            if (address - a.base >= 0 && address - a.base < a.bytes) {
-                return true;
-            }
-        }
-        return false;
+        return areaOrNull(address) != null;
     }
 
     /**
@@ -282,12 +283,11 @@ final class PageHeap {
     }
 
     private Area areaOf(long address) {
-        for (Area a : areas.list) {
-            if (address - a.base >= 0 && address - a.base < a.bytes) {
-                return a;
-            }
+        Area a = areaOrNull(address);
+        if (a == null) {
+            throw new IllegalStateException("page heap: " + Long.toHexString(address) + " is in no area");
         }
-        throw new IllegalStateException("page heap: " + Long.toHexString(address) + " is in no area");
+        return a;
     }
 
     private void mapSpan(Span span, Span value) {
@@ -440,13 +440,5 @@ final class PageHeap {
 
     synchronized long spans() {
         return spans;
-    }
-
-    synchronized long freeRunBytes() {
-        long sum = 0;
-        for (Run r : freeByStart.values()) {
-            sum += r.pages() << pageShift;
-        }
-        return sum;
     }
 }

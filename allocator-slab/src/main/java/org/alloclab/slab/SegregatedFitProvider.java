@@ -56,11 +56,7 @@ public final class SegregatedFitProvider implements AllocatorProvider {
         if (transferBytes < 0 || transferBytes > Sizes.GiB) {
             throw parameters.invalid("transfer-bytes", "must be from 0 to 1 GiB");
         }
-        long area = parameters.bytes("area");
-        if (area < vm.pageSize() || area / vm.pageSize() > PageHeap.MAX_AREA_PAGES) {
-            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to "
-                    + PageHeap.MAX_AREA_PAGES + " pages");
-        }
+        long area = PageHeap.area(parameters, vm);
         PageHeap heap = new PageHeap(vm, area);
         SizeClasses classes = new SizeClasses(maxSmall, vm.pageSize());
         return new SegregatedFitAllocator(vm, classes, heap, parameters.flag("thread-cache"), batchBytes,

@@ -65,11 +65,7 @@ public final class SlabProvider implements AllocatorProvider {
         if (depot < 0 || depot > 1 << 20) {
             throw parameters.invalid("depot-magazines", "must be from 0 to 2^20");
         }
-        long area = parameters.bytes("area");
-        if (area < vm.pageSize() || area / vm.pageSize() > PageHeap.MAX_AREA_PAGES) {
-            throw parameters.invalid("area", "must be from a page (" + vm.pageSize() + " bytes) to "
-                    + PageHeap.MAX_AREA_PAGES + " pages");
-        }
+        long area = PageHeap.area(parameters, vm);
         return new SlabAllocator(vm, new PageHeap(vm, area), sizes, constructor, magazineBytes, (int) depot);
     }
 

@@ -159,6 +159,14 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
     /** Visits every batch of slots held in caches shared between threads (transfer stacks, depots). */
     abstract void forEachShared(Consumer<long[]> batch);
 
+    /** Visits every batch of cached slots: the shared caches' and every thread's. */
+    private void forEachCachedAnywhere(Consumer<long[]> batch) {
+        forEachShared(batch);
+        for (L l : locals) {
+            forEachCached(l, batch);
+        }
+    }
+
     /** Visits the slots {@code t} caches. */
     abstract void forEachCached(L t, Consumer<long[]> batch);
 
@@ -521,10 +529,7 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
                     cached.computeIfAbsent(s, k -> new int[1])[0]++;
                 }
             };
-            forEachShared(count);
-            for (L l : locals) {
-                forEachCached(l, count);
-            }
+            forEachCachedAnywhere(count);
             long live = 0;
             long blocks = 0;
             for (Span s : spans) {
@@ -624,10 +629,8 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         for (SlotPool p : pools) {
             freeInSpans += p.freeSlots() * p.slotSize;
             slabSpans += p.spans();
+            spanTails += p.spans() * (heap.pageSize * p.spanPages % p.slotSize);   // every span of a pool alike
         }
-        long[] tails = new long[1];
-        heap.forEach(s -> tails[0] += s.tailBytes(), r -> { });
-        spanTails = tails[0];
         long metadata = 0;
         for (SlotPool p : pools) {
             long spanBytes = heap.pageSize * p.spanPages;
@@ -672,10 +675,7 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
             cached[0] += batch.length;
             cached[1] += bytesOf(batch);
         };
-        forEachShared(count);
-        for (L l : locals) {
-            forEachCached(l, count);
-        }
+        forEachCachedAnywhere(count);
         long out = 0;
         long outBytes = 0;
         for (SlotPool p : pools) {
@@ -727,7 +727,4 @@ abstract class SlotAllocator<L extends SlotAllocator.Local> extends AbstractAllo
         return Arrays.copyOfRange(cache, 1, 1 + (int) cache[0]);
     }
 
-    static long[] copy(long[] items, int from, int count) {
-        return Arrays.copyOfRange(items, from, from + count);
-    }
 }

@@ -23,11 +23,8 @@ final class SlotPool {
     private Span partial;          // spans with at least one free slot; the head is used first
     private long spans;
     private long freeSlots;        // free in spans, not cached
-    private long slotsMade;
     private long slotsOut;         // handed from spans to caches or users: live or cached
     private long lockWaits;
-    private long fills;
-    private long releases;
 
     SlotPool(int sizeClass, int slotSize, int spanPages, PageHeap heap, SlotConstructor init, Memory memory) {
         this.sizeClass = sizeClass;
@@ -54,7 +51,6 @@ final class SlotPool {
     int fill(long[] out, int from, int max) {
         lock();
         try {
-            fills++;
             int n = 0;
             while (n < max) {
                 Span s = partial;
@@ -90,7 +86,6 @@ final class SlotPool {
             }
         }
         spans++;
-        slotsMade += s.capacity;
         freeSlots += s.capacity;
         list(s);
         return s;
@@ -103,7 +98,6 @@ final class SlotPool {
     void release(long[] items, int from, int count) {
         lock();
         try {
-            releases++;
             for (int i = from; i < from + count; i++) {
                 releaseLocked(items[i]);
             }
@@ -236,19 +230,10 @@ final class SlotPool {
         return slotsOut;
     }
 
-    long slotsMade() {
-        return slotsMade;
-    }
 
     long lockWaits() {
         return lockWaits;
     }
 
-    long fills() {
-        return fills;
-    }
 
-    long releases() {
-        return releases;
-    }
 }

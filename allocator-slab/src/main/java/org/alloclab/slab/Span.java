@@ -105,10 +105,6 @@ final class Span {
         return shift >= 0 ? (int) (offset >>> shift) : (int) ((offset * magic) >>> 32);
     }
 
-    /** Bytes of the span no slot covers. */
-    long tailBytes() {
-        return isLarge() ? 0 : bytes - (long) capacity * slotSize;
-    }
 
     long end() {
         return start + bytes;
