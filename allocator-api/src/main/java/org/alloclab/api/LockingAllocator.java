@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ReentrantLock}: reentrant, because a strategy's {@link HeapVisitor} or a nested decorator may call
  * back in; non-fair, because fairness would hand the lock over on every call and measure the scheduler.
  */
-public final class LockingAllocator implements Allocator {
+public final class LockingAllocator implements Decorator {
 
     /** The decorator's name in results. */
     public static final String NAME = "locking";
@@ -62,8 +62,14 @@ public final class LockingAllocator implements Allocator {
     }
 
     /** The wrapped allocator. */
+    @Override
     public Allocator inner() {
         return inner;
+    }
+
+    @Override
+    public String decoratorName() {
+        return NAME;
     }
 
     private void acquire() {

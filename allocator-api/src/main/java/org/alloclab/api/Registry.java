@@ -26,6 +26,11 @@ public final class Registry<P extends Provider> {
         return load("strategy", AllocatorProvider.class, Registry.class.getClassLoader());
     }
 
+    /** The layers (debugging and profiling decorators) visible to this class's class loader. */
+    public static Registry<LayerProvider> layers() {
+        return load("layer", LayerProvider.class, Registry.class.getClassLoader());
+    }
+
     /** The virtual memories visible to this class's class loader. */
     public static Registry<VirtualMemoryProvider> virtualMemories() {
         return load("virtual memory", VirtualMemoryProvider.class, Registry.class.getClassLoader());

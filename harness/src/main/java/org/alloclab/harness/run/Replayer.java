@@ -11,7 +11,6 @@ import org.HdrHistogram.Histogram;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
 import org.alloclab.api.Frame;
-import org.alloclab.api.LockingAllocator;
 import org.alloclab.api.Memory;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.workload.Operations;
@@ -222,11 +221,7 @@ public final class Replayer {
 
     /** The layers {@code allocator} runs under, outermost first: what results record as decorators. */
     static List<String> decorators(Allocator allocator) {
-        var names = new java.util.ArrayList<String>();
-        for (Allocator a = allocator; a instanceof LockingAllocator locking; a = locking.inner()) {
-            names.add(LockingAllocator.NAME);
-        }
-        return List.copyOf(names);
+        return List.copyOf(org.alloclab.api.Decorator.names(allocator));
     }
 
     /**
