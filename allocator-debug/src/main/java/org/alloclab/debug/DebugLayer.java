@@ -522,17 +522,25 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     @Override
     protected final AllocatorStats doStats() {
-        var b = AllocatorStats.builder();
+        var own = AllocatorStats.builder();
+        own.bytes(AllocatorStats.LIVE_BYTES, live, "bytes the caller asked for in live blocks");
+        own.bytes(AllocatorStats.PEAK_LIVE_BYTES, peakLive, "the most live_bytes were");
+        own.count(AllocatorStats.LIVE_BLOCKS, blocks.count(), "blocks the caller holds");
+        own.count(BAD_FREES, badFrees, "frees and reallocations of an address that was not a live block, refused");
+        addStats(own);
+        // the strategy's metrics in their order, the layer's where it has its own (a layer inside this one
+        // reports bad_frees too: those that reach it, none once this one refuses them first)
+        var merged = new java.util.LinkedHashMap<String, Metric>();
         for (Metric m : inner.stats().metrics()) {
-            switch (m.name()) {
-                case AllocatorStats.LIVE_BYTES -> b.bytes(m.name(), live, "bytes the caller asked for in live blocks");
-                case AllocatorStats.PEAK_LIVE_BYTES -> b.bytes(m.name(), peakLive, "the most live_bytes were");
-                case AllocatorStats.LIVE_BLOCKS -> b.count(m.name(), blocks.count(), "blocks the caller holds");
-                default -> b.add(m);
+            merged.put(m.name(), m);
+        }
+        for (Metric m : own.build().metrics()) {
+            if (merged.containsKey(m.name()) || !m.name().equals(AllocatorStats.LIVE_BLOCKS)) {
+                merged.put(m.name(), m);
             }
         }
-        b.count(BAD_FREES, badFrees, "frees and reallocations of an address that was not a live block, refused");
-        addStats(b);
+        var b = AllocatorStats.builder();
+        merged.values().forEach(b::add);
         return b.build();
     }
 

@@ -39,6 +39,7 @@ public final class SiteLayer extends DebugLayer implements Findings {
     private final Map<String, Site> sites = new HashMap<>();
     private Site[] siteOfSlot = new Site[64];
     private long sampled;
+    private long walked;
 
     /** What one site did, in (estimated) bytes and blocks. */
     static final class Site {
@@ -83,6 +84,7 @@ public final class SiteLayer extends DebugLayer implements Findings {
         }
         untilSample = nextGap();
         pendingWeight = sampleBytes <= 0 ? size : size / -Math.expm1(-(double) size / sampleBytes);
+        walked++;
         return Sites.describe(callerFrames());
     }
 
@@ -144,7 +146,8 @@ public final class SiteLayer extends DebugLayer implements Findings {
     }
 
     /**
-     * {@code sample_bytes}, {@code sampled_allocations}, and the top sites by peak live bytes
+     * {@code sample_bytes}, {@code sampled_allocations}, {@code recorded} (every site came from the trace),
+     * and the top sites by peak live bytes
      * ({@code by_live}) and by bytes freed again ({@code by_churn}), each a list of rows with
      * {@code site}, {@code allocations}, {@code bytes}, {@code live_bytes}, {@code peak_live_bytes},
      * {@code freed} and {@code freed_bytes} (estimates, rounded).
@@ -154,6 +157,7 @@ public final class SiteLayer extends DebugLayer implements Findings {
         var m = new LinkedHashMap<String, Object>();
         m.put("sample_bytes", sampleBytes);
         m.put("sampled_allocations", sampled);
+        m.put("recorded", sampled > 0 && walked == 0);
         m.put("sites", (long) sites.size());
         m.put("by_live", rows(Comparator.comparingDouble((Site s) -> s.peakLive)));
         m.put("by_churn", rows(Comparator.comparingDouble((Site s) -> s.freedBytes)));

@@ -74,4 +74,32 @@ class LayeredContractTest {
         assertThat(tests).hasSizeGreaterThanOrEqualTo(7 * 15);
         return tests.stream();
     }
+
+    /** Layers stacked: each sees the one inside it as its strategy. */
+    @TestFactory
+    Stream<DynamicTest> layersStacked() {
+        List<List<String>> stacks = List.of(
+                List.of("red-zones", "poison", "guards", "free-check"),
+                List.of("sites", "fragmentation", "budget"),
+                List.of("guards", "red-zones", "sites"));
+        var tests = new ArrayList<DynamicTest>();
+        for (String strategy : List.of("dsmalloc", "segregated-fit", "linear", "glibc")) {
+            for (List<String> stack : stacks) {
+                String label = String.join(" < ", stack.reversed()) + " < " + strategy;
+                tests.add(DynamicTest.dynamicTest(label, () -> {
+                    AllocatorProvider p = Registry.strategies().get(strategy);
+                    var sp = p.resolve(strategyParameters(strategy));
+                    ContractReport report = ContractRunner.forFactory(label, vm -> {
+                        org.alloclab.api.Allocator a = p.create(sp, vm);
+                        for (String layer : stack) {
+                            a = Registry.layers().get(layer).wrap(a, LAYER_PARAMETERS.getOrDefault(layer, Map.of()), vm);
+                        }
+                        return a;
+                    }).tries(TRIES).seed(20261122L).run();
+                    assertThat(report.passed()).as(report.summary()).isTrue();
+                }));
+            }
+        }
+        return tests.stream();
+    }
 }

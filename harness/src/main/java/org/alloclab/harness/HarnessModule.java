@@ -51,6 +51,12 @@ public final class HarnessModule extends AbstractModule {
 
     @Provides
     @Singleton
+    Registry<org.alloclab.api.LayerProvider> layers() {
+        return Registry.layers();
+    }
+
+    @Provides
+    @Singleton
     Registry<WorkloadProvider> workloads() {
         return Registry.load("workload", WorkloadProvider.class, HarnessModule.class.getClassLoader());
     }

@@ -12,23 +12,26 @@ import org.alloclab.api.VirtualMemoryProvider;
 import org.alloclab.harness.workload.WorkloadProvider;
 import picocli.CommandLine.Command;
 
-/** {@code alloclab list}: every strategy, virtual memory and workload with its parameters. */
+/** {@code alloclab list}: every strategy, virtual memory, workload and layer with its parameters. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List every strategy, virtual memory and workload with its parameters, defaults and documentation.")
+        description = "List every strategy, virtual memory, workload and layer with its parameters, defaults and documentation.")
 public final class ListCommand implements Runnable {
 
     private final Registry<AllocatorProvider> strategies;
     private final Registry<VirtualMemoryProvider> virtualMemories;
     private final Registry<WorkloadProvider> workloads;
+    private final Registry<org.alloclab.api.LayerProvider> layers;
     private final PrintStream out;
 
     /** The command over these registries, printing to {@code out}. */
     @Inject
     public ListCommand(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
-                       Registry<WorkloadProvider> workloads, PrintStream out) {
+                       Registry<WorkloadProvider> workloads, Registry<org.alloclab.api.LayerProvider> layers,
+                       PrintStream out) {
         this.strategies = strategies;
         this.virtualMemories = virtualMemories;
         this.workloads = workloads;
+        this.layers = layers;
         this.out = out;
     }
 
@@ -37,6 +40,8 @@ public final class ListCommand implements Runnable {
         section("Strategies", strategies.all(), "strategies = [ { name = NAME, parameters { ... } } ]");
         section("Virtual memories", virtualMemories.all(), "virtual-memory { kind = NAME, NAME { ... } }");
         section("Workloads", workloads.all(), "workloads = [ { type = NAME, ... } ]");
+        section("Layers (debugging and profiling, around any strategy)", layers.all(),
+                "layers = [ NAME, { name = NAME, ... } ]  (for every strategy, or inside one strategy's entry)");
     }
 
     private void section(String title, List<? extends Provider> providers, String usage) {

@@ -54,8 +54,33 @@ public record Experiment(
         }
     }
 
-    /** A strategy, its parameters and the label it has in reports. */
-    public record StrategySpec(String label, AllocatorProvider provider, Parameters parameters) {
+    /**
+     * A strategy, its parameters, the label it has in reports, and the layers it runs in, innermost first
+     * (its own, then the experiment's).
+     */
+    public record StrategySpec(String label, AllocatorProvider provider, Parameters parameters, List<LayerSpec> layers) {
+        /** A strategy with no layers. */
+        public StrategySpec(String label, AllocatorProvider provider, Parameters parameters) {
+            this(label, provider, parameters, List.of());
+        }
+
+        /** A new allocator of this strategy on {@code vm}, wrapped in its layers. */
+        public org.alloclab.api.Allocator create(org.alloclab.api.VirtualMemory vm) {
+            org.alloclab.api.Allocator a = provider.create(parameters, vm);
+            for (LayerSpec layer : layers) {
+                try {
+                    a = layer.provider().wrap(a, layer.parameters(), vm);
+                } catch (RuntimeException e) {
+                    a.close();
+                    throw e;
+                }
+            }
+            return a;
+        }
+    }
+
+    /** A layer (a debugging or profiling decorator) and its parameters. */
+    public record LayerSpec(org.alloclab.api.LayerProvider provider, Parameters parameters) {
     }
 
     /** A workload: its type's provider, its name and its parameters. */

@@ -20,6 +20,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import jakarta.inject.Inject;
 import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.LayerProvider;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Provider;
 import org.alloclab.api.Registry;
@@ -35,21 +36,29 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map", "threads", "output", "virtual-memory", "strategies", "workloads");
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map", "threads", "output", "virtual-memory", "strategies", "workloads", "layers");
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
     public static final int MAX_THREADS = 512;
 
     private final Registry<AllocatorProvider> strategies;
     private final Registry<VirtualMemoryProvider> virtualMemories;
     private final Registry<WorkloadProvider> workloads;
+    private final Registry<LayerProvider> layers;
 
     /** A loader that resolves names against these registries. */
     @Inject
     public ExperimentLoader(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
-                            Registry<WorkloadProvider> workloads) {
+                            Registry<WorkloadProvider> workloads, Registry<LayerProvider> layers) {
         this.strategies = strategies;
         this.virtualMemories = virtualMemories;
         this.workloads = workloads;
+        this.layers = layers;
+    }
+
+    /** A loader with the layers on the class path. */
+    public ExperimentLoader(Registry<AllocatorProvider> strategies, Registry<VirtualMemoryProvider> virtualMemories,
+                            Registry<WorkloadProvider> workloads) {
+        this(strategies, virtualMemories, workloads, Registry.layers());
     }
 
     /** The built-in default experiment. */
@@ -165,16 +174,20 @@ public final class ExperimentLoader {
             }
         }
 
+        List<Experiment.LayerSpec> around = layers(a.getValue("layers"), ROOT + ".layers");
         var strategySpecs = new ArrayList<Experiment.StrategySpec>();
         var labels = new HashSet<String>();
         List<? extends ConfigObject> strategyList = list(a, "strategies");
         for (int i = 0; i < strategyList.size(); i++) {
             String path = ROOT + ".strategies[" + i + "]";
             ConfigObject entry = strategyList.get(i);
-            checkKeys(entry, path, Set.of("name", "label", "parameters"));
+            checkKeys(entry, path, Set.of("name", "label", "parameters", "layers"));
             String name = string(entry, "name", path);
             AllocatorProvider provider = lookup(strategies, name, entry.get("name"));
-            String base = entry.containsKey("label") ? string(entry, "label", path) : name;
+            var wrapped = new ArrayList<>(entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
+                    : List.<Experiment.LayerSpec>of());
+            wrapped.addAll(around);
+            String base = entry.containsKey("label") ? string(entry, "label", path) : name + layerSuffix(wrapped);
             ConfigValue section = entry.get("parameters");
             Map<String, Object> given = section == null ? Map.of() : object(section, path + ".parameters").unwrapped();
             for (Variant v : Sweep.expand(given)) {
@@ -184,7 +197,8 @@ public final class ExperimentLoader {
                             + "'; give one a label = \"...\" of its own");
                 }
                 strategySpecs.add(new Experiment.StrategySpec(label, provider,
-                        resolve(provider, v.values(), section == null ? entry : section, path + ".parameters")));
+                        resolve(provider, v.values(), section == null ? entry : section, path + ".parameters"),
+                        List.copyOf(wrapped)));
             }
         }
 
@@ -210,6 +224,45 @@ public final class ExperimentLoader {
         Map<String, Object> rendered = a.root().unwrapped();
         return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, output, List.copyOf(vms), List.copyOf(strategySpecs),
                 List.copyOf(workloadSpecs), rendered);
+    }
+
+    /**
+     * A list of layers, innermost first: each a name ({@code red-zones}) or an object with {@code name} and
+     * the layer's parameters beside it ({@code { name = budget, bytes = 8MiB }}).
+     */
+    private List<Experiment.LayerSpec> layers(ConfigValue v, String path) {
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw new ConfigurationException(where(v) + path + ": must be a list of layers, like [red-zones,"
+                    + " { name = budget, bytes = 8MiB }] (known: " + String.join(", ", layers.names()) + ")");
+        }
+        var out = new ArrayList<Experiment.LayerSpec>();
+        var list = (com.typesafe.config.ConfigList) v;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue item = list.get(i);
+            String at = path + "[" + i + "]";
+            if (item.valueType() == ConfigValueType.STRING) {
+                LayerProvider p = lookup(layers, (String) item.unwrapped(), item);
+                out.add(new Experiment.LayerSpec(p, resolve(p, Map.of(), item, at)));
+            } else if (item.valueType() == ConfigValueType.OBJECT) {
+                ConfigObject o = (ConfigObject) item;
+                LayerProvider p = lookup(layers, string(o, "name", at), o.get("name"));
+                var params = new LinkedHashMap<String, Object>(o.unwrapped());
+                params.remove("name");
+                out.add(new Experiment.LayerSpec(p, resolve(p, params, o, at)));
+            } else {
+                throw new ConfigurationException(where(item) + at + ": a layer is a name or { name = ..., parameters }");
+            }
+        }
+        return out;
+    }
+
+    /** What a strategy's label gets for its layers: {@code " + red-zones + budget"}, or nothing. */
+    private static String layerSuffix(List<Experiment.LayerSpec> layers) {
+        var b = new StringBuilder();
+        for (Experiment.LayerSpec l : layers) {
+            b.append(" + ").append(l.provider().name());
+        }
+        return b.toString();
     }
 
     /** {@code heap-map}: peak, off, or a fraction of the operations in (0, 1]. */

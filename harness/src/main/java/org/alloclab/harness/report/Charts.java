@@ -100,6 +100,15 @@ final class Charts {
         return xy(title, x, y, lines);
     }
 
+    /** Ratios (fragmentation, overhead) against operations done. */
+    Chart ratios(String title, String yLabel, List<Line> lines) {
+        var x = new NumberAxis("allocations, frees and reallocations done");
+        x.setNumberFormatOverride(new DecimalFormat("#,##0"));
+        var y = new NumberAxis(yLabel);
+        y.setAutoRangeIncludesZero(true);
+        return xy(title, x, y, lines);
+    }
+
     private Chart xy(String title, org.jfree.chart.axis.ValueAxis x, org.jfree.chart.axis.ValueAxis y, List<Line> lines) {
         var data = new XYSeriesCollection();
         var renderer = new XYLineAndShapeRenderer(true, false);

@@ -51,6 +51,7 @@ final class Report {
             sections.add(throughput());
             sections.add(footprintOverTime());
             sections.add(latency());
+            sections.addAll(new LayerSections(folder, charts).sections());
             var heap = heapMaps();
             if (heap != null) {
                 sections.add(heap);

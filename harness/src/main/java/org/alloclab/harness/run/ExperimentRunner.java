@@ -159,7 +159,7 @@ public final class ExperimentRunner {
                                         Experiment.StrategySpec strategy, List<Operations> streams) {
         return onFreshThread(() -> {
             try (VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
-                 Allocator created = strategy.provider().create(strategy.parameters(), vm)) {
+                 Allocator created = strategy.create(vm)) {
                 Allocator allocator = streams.size() > 1 ? LockingAllocator.threadSafe(created) : created;
                 return replayer.replay(strategy.label(), strategy.parameters().asMap(), streams, allocator, vm);
             }

@@ -10,9 +10,12 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
+import org.alloclab.api.Decorator;
 import org.alloclab.api.Frame;
 import org.alloclab.api.Memory;
 import org.alloclab.api.VirtualMemory;
+import org.alloclab.debug.DebugLayer;
+import org.alloclab.debug.Findings;
 import org.alloclab.harness.workload.Operations;
 import org.alloclab.harness.workload.Operations.Kind;
 import org.alloclab.harness.workload.Streams;
@@ -219,6 +222,36 @@ public final class Replayer {
                 .replay(label, parameters, streams, allocator, vm);
     }
 
+    /** The debugging layers in the chain of {@code allocator}, which take the sites a trace recorded; null when none. */
+    static DebugLayer[] debugLayers(Allocator allocator) {
+        var found = new java.util.ArrayList<DebugLayer>();
+        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
+            if (d instanceof DebugLayer layer) {
+                found.add(layer);
+            }
+        }
+        return found.isEmpty() ? null : found.toArray(DebugLayer[]::new);
+    }
+
+    private static void recordedSite(DebugLayer[] layers, String site) {
+        if (site != null) {
+            for (DebugLayer layer : layers) {
+                layer.nextSite(site);
+            }
+        }
+    }
+
+    /** What each layer with {@link Findings} in the chain of {@code allocator} found, by the layer's name. */
+    static Map<String, Map<String, Object>> layerFindings(Allocator allocator) {
+        var out = new LinkedHashMap<String, Map<String, Object>>();
+        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
+            if (d instanceof Findings f) {
+                out.putIfAbsent(f.decoratorName(), f.findings());
+            }
+        }
+        return out;
+    }
+
     /** The layers {@code allocator} runs under, outermost first: what results record as decorators. */
     static List<String> decorators(Allocator allocator) {
         return List.copyOf(org.alloclab.api.Decorator.names(allocator));
@@ -262,6 +295,7 @@ public final class Replayer {
         Memory memory = allocator.memory();
         Footprint footprint = vm == null ? null : new Footprint(allocator, vm);
         var timeline = new Timeline();
+        DebugLayer[] siteTakers = ops.hasSites() ? debugLayers(allocator) : null;
 
         var histograms = new EnumMap<Kind, Histogram>(Kind.class);
         for (Kind k : Kind.values()) {
@@ -300,6 +334,9 @@ public final class Replayer {
             switch (ops.kind(i)) {
                 case ALLOCATE -> {
                     long size = ops.requestSize(i);
+                    if (siteTakers != null) {
+                        recordedSite(siteTakers, ops.site(i));
+                    }
                     long t0 = timed ? System.nanoTime() : 0;
                     long a = allocator.allocate(size, ops.alignment(i));
                     if (timed) {
@@ -339,6 +376,9 @@ public final class Replayer {
                         continue;
                     }
                     long size = ops.requestSize(i);
+                    if (siteTakers != null) {
+                        recordedSite(siteTakers, ops.site(i));
+                    }
                     long t0 = timed ? System.nanoTime() : 0;
                     long moved = canRealloc ? allocator.reallocate(a, size)
                             : emulateReallocate(allocator, a, requested[slot], size, canFree);
@@ -397,6 +437,7 @@ public final class Replayer {
         if (footprint == null) {
             return RunResult.calibration(ops, elapsed);
         }
+        Map<String, Map<String, Object>> findings = layerFindings(allocator);
         long committedEnd = footprint.committed();
         timeline.add(new Timeline.Sample(n, elapsed, live, committedEnd, footprint.resident()));
 
@@ -427,7 +468,8 @@ public final class Replayer {
                 skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0, vm.counters());
+                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0, vm.counters(),
+                findings);
     }
 
     static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {

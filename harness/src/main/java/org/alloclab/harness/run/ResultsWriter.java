@@ -175,6 +175,9 @@ public final class ResultsWriter {
             m.put("vm_counters", r.vmCounters());
         }
         m.put("timeline", timeline(r.timeline()));
+        if (!r.layerFindings().isEmpty()) {
+            m.put("layers", r.layerFindings());
+        }
         return m;
     }
 

@@ -41,6 +41,9 @@ import org.alloclab.harness.workload.Operations;
  * @param heap                       the strategy's heap at one moment, or null when none was taken
  * @param warmups                    untimed replays made before this one
  * @param vmCounters                 counters of layers over the virtual memory (a commit cache's), by name
+ * @param layerFindings              what each debugging or profiling layer found (sites, budget use,
+ *                                   fragmentation samples), by the layer's name, taken at the end of the
+ *                                   operations before what survived is freed
  */
 public record RunResult(
         String strategy,
@@ -70,7 +73,8 @@ public record RunResult(
         java.util.List<String> decorators,
         HeapSnapshot heap,
         int warmups,
-        Map<String, Long> vmCounters) {
+        Map<String, Long> vmCounters,
+        Map<String, Map<String, Object>> layerFindings) {
 
     /**
      * The result of a calibration replay: only the events and the time are meaningful.
@@ -78,7 +82,7 @@ public record RunResult(
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
                 0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
-                java.util.List.of(), null, 0, Map.of());
+                java.util.List.of(), null, 0, Map.of(), Map.of());
     }
 
     /** This result with the harness's own cost per event on its workload. */
@@ -86,7 +90,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters);
+                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters, layerFindings);
     }
 
     /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
@@ -94,7 +98,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters, layerFindings);
     }
 
     /** This result, made after {@code n} warm-up replays. */
@@ -102,7 +106,7 @@ public record RunResult(
         return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
                 deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
                 committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n, vmCounters);
+                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n, vmCounters, layerFindings);
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */

@@ -19,15 +19,26 @@ public final class SummaryTable {
     /**
      * The table as text, columns padded to their widest cell. When a run had more than one thread, a
      * {@code threads} column follows the workload, and a strategy that ran behind decorators shows them
-     * in brackets ({@code linear.vm [locking]}).
+     * in brackets ({@code linear.vm [locking]}) unless its label names them (a strategy with layers is
+     * labelled {@code dsmalloc + red-zones} by default).
      */
     public static String render(List<RunResult> results) {
+        return renderRows(results);
+    }
+
+    /** The strategy's label, then in brackets the decorators it does not already name (its layers do). */
+    private static String labelled(RunResult r) {
+        List<String> unnamed = r.decorators().stream().filter(d -> !r.strategy().contains(d)).toList();
+        return unnamed.isEmpty() ? r.strategy() : r.strategy() + " [" + String.join(", ", unnamed) + "]";
+    }
+
+    private static String renderRows(List<RunResult> results) {
         boolean threaded = results.stream().anyMatch(r -> r.threads() > 1);
         var rows = new ArrayList<String[]>();
         rows.add(threaded ? withThreads(HEADER, "threads") : HEADER);
         for (RunResult r : results) {
             String[] row = {
-                    r.decorators().isEmpty() ? r.strategy() : r.strategy() + " [" + String.join(", ", r.decorators()) + "]",
+                    labelled(r),
                     r.virtualMemory(), r.workload(),
                     String.format(Locale.ROOT, "%,d", r.events()),
                     String.format(Locale.ROOT, "%,d", r.failures()),

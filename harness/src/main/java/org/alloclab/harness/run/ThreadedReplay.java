@@ -466,7 +466,8 @@ final class ThreadedReplay {
                 timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
                 latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
                 footprint.external() ? null : vm.stats(), notes(streams), threads,
-                Replayer.decorators(allocator), null, 0, vm == null ? Map.of() : vm.counters());
+                Replayer.decorators(allocator), null, 0, vm == null ? Map.of() : vm.counters(),
+                Replayer.layerFindings(allocator));
     }
 
     /** The streams' notes, summed by name (a trace replayed by every thread counts its notes once per thread). */

@@ -26,7 +26,9 @@ import org.alloclab.api.Allocator;
  *   [@ CALLER] ! 0xOLD 0xSIZE     failed realloc: nothing changed
  *   = Start / = End               markers
  * </pre>
- * The caller is optional and may hold spaces; the event is found from the end of the line.
+ * The caller is optional and may hold spaces; the event is found from the end of the line. The caller of
+ * an allocation or reallocation is kept as its site ({@link Operations#site(int)}), for the {@code sites}
+ * layer's report.
  *
  * <h2>What does not match</h2>
  * A program's blocks allocated before tracing started are freed or reallocated later without having been
@@ -115,6 +117,9 @@ public final class MtraceReader {
                     if (e.size == 0) {
                         zero++;
                     }
+                    if (e.site != null) {
+                        ops.site(e.site);
+                    }
                     slotOf.put(e.address, ops.allocate(Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)), alignment));
                 }
                 case '-' -> {
@@ -142,6 +147,9 @@ public final class MtraceReader {
                     if (e.size == 0) {
                         zero++;
                     }
+                    if (e.site != null) {
+                        ops.site(e.site);
+                    }
                     ops.reallocate(slot, Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)));
                     slotOf.put(e.address, slot);
                 }
@@ -166,20 +174,29 @@ public final class MtraceReader {
     }
 
     /** One event line, parsed from its end: the caller before it may be anything. */
-    private record Event(char op, long address, long size) {
+    private record Event(char op, long address, long size, String site) {
 
         static Event parse(String line, Path file, long lineNo) {
             String[] t = line.trim().split("\\s+");
             int n = t.length;
             // Events with two numbers: + > !   with one: - <
             if (n >= 3 && isOp(t[n - 3], "+>!") && (n == 3 || t[0].equals("@"))) {
-                return new Event(t[n - 3].charAt(0), address(t[n - 2], line, file, lineNo), number(t[n - 1], line, file, lineNo));
+                return new Event(t[n - 3].charAt(0), address(t[n - 2], line, file, lineNo), number(t[n - 1], line, file, lineNo),
+                        caller(t, n - 3));
             }
             if (n >= 2 && isOp(t[n - 2], "-<") && (n == 2 || t[0].equals("@"))) {
-                return new Event(t[n - 2].charAt(0), address(t[n - 1], line, file, lineNo), 0);
+                return new Event(t[n - 2].charAt(0), address(t[n - 1], line, file, lineNo), 0, null);
             }
             throw new TraceFormatException(file, lineNo, line,
                     "not an mtrace event (expected '[@ caller] + 0xADDR 0xSIZE', '- 0xADDR', '< 0xOLD', '> 0xNEW 0xSIZE' or '! 0xOLD 0xSIZE')");
+        }
+
+        /** The caller between the {@code @} and the event (tokens 1 to {@code end}), or null. */
+        private static String caller(String[] t, int end) {
+            if (end <= 1) {
+                return null;
+            }
+            return end == 2 ? t[1] : String.join(" ", java.util.Arrays.copyOfRange(t, 1, end));
         }
 
         private static boolean isOp(String token, String ops) {

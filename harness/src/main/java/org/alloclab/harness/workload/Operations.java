@@ -78,6 +78,8 @@ public final class Operations {
     private final int size;
     private final int slotCount;
     private final java.util.Map<String, Long> notes;
+    private final int[] sites;                 // index into siteNames per operation, -1 for none; null: no sites
+    private final String[] siteNames;
 
     private Operations(Builder b) {
         this.name = b.name;
@@ -88,6 +90,8 @@ public final class Operations {
         this.alignments = Arrays.copyOf(b.alignments, b.size);
         this.slotCount = b.space.next;
         this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.notes));
+        this.sites = b.sites == null ? null : Arrays.copyOf(b.sites, b.size);
+        this.siteNames = b.sites == null ? null : b.siteIds.keySet().toArray(String[]::new);
     }
 
     private Operations(Operations o, int slotOffset, int space) {
@@ -102,6 +106,8 @@ public final class Operations {
         }
         this.slotCount = space;
         this.notes = o.notes;
+        this.sites = o.sites;
+        this.siteNames = o.siteNames;
     }
 
     /** A builder for a workload called {@code name}. */
@@ -152,6 +158,10 @@ public final class Operations {
         var b = new Builder(name, new SlotSpace());
         b.space.next = slotCount;
         for (int i = 0; i < size; i++) {
+            String site = site(i);
+            if (site != null) {
+                b.site(site);
+            }
             b.append(kind(i), slots[i], sizes[i], alignments[i]);
         }
         for (int i = 0; i < count; i++) {
@@ -159,6 +169,23 @@ public final class Operations {
         }
         notes.forEach(b::note);
         return b.build();
+    }
+
+    /**
+     * Where operation {@code i} was called from, as the trace recorded it (an allocation's or
+     * reallocation's caller in an mtrace file: {@code perl:(Perl_safesysmalloc+26)[0xf6f96]}), or null.
+     */
+    public String site(int i) {
+        if (sites == null) {
+            return null;
+        }
+        int s = sites[i];
+        return s < 0 ? null : siteNames[s];
+    }
+
+    /** Whether any operation has a recorded site. */
+    public boolean hasSites() {
+        return sites != null;
     }
 
     /** The workload's name. */
@@ -231,6 +258,9 @@ public final class Operations {
         private int[] alignments = new int[1024];
         private int size;
         private final java.util.Map<String, Long> notes = new java.util.LinkedHashMap<>();
+        private int[] sites;                                   // made at the first site
+        private final java.util.Map<String, Integer> siteIds = new java.util.LinkedHashMap<>();
+        private int nextSite = -1;
 
         private Builder(String name, SlotSpace space) {
             this.name = name;
@@ -282,6 +312,16 @@ public final class Operations {
             notes.merge(name, count, Long::sum);
         }
 
+        /** The site the next operation appended was called from (see {@link Operations#site(int)}). */
+        public void site(String site) {
+            Integer id = siteIds.get(site);
+            if (id == null) {
+                id = siteIds.size();
+                siteIds.put(site, id);
+            }
+            nextSite = id;
+        }
+
         /** Operations appended so far. */
         public int size() {
             return size;
@@ -299,6 +339,17 @@ public final class Operations {
                 slots = Arrays.copyOf(slots, capacity);
                 sizes = Arrays.copyOf(sizes, capacity);
                 alignments = Arrays.copyOf(alignments, capacity);
+                if (sites != null) {
+                    sites = Arrays.copyOf(sites, capacity);
+                }
+            }
+            if (nextSite >= 0 && sites == null) {
+                sites = new int[kinds.length];
+                Arrays.fill(sites, 0, size, -1);
+            }
+            if (sites != null) {
+                sites[size] = nextSite;
+                nextSite = -1;
             }
             kinds[size] = (byte) kind.ordinal();
             slots[size] = slot;
