@@ -96,7 +96,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         this.innerWalksBlocks = inner.supports(Capability.WALK_BLOCKS);
         this.siteMode = sites;
         this.siteFrames = Math.max(1, siteFrames);
-        int ring = Math.max(1, rememberFrees);
+        int ring = Integer.highestOneBit(Math.max(1, rememberFrees - 1)) << 1;   // a power of two: a mask, not a division
         this.freedAddress = new long[ring];
         this.freedSize = new long[ring];
         this.freedSite = new Object[ring];
@@ -334,7 +334,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     private void drop(int slot) {
         long a = blocks.address[slot];
-        int r = (int) (freedCount++ % freedAddress.length);
+        int r = (int) (freedCount++ & (freedAddress.length - 1));
         freedAddress[r] = a;
         freedSize[r] = blocks.size[slot];
         freedSite[r] = blocks.site[slot];
@@ -588,7 +588,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
     private int recentlyFreed(long address) {
         long n = Math.min(freedCount, freedAddress.length);
         for (long k = 1; k <= n; k++) {
-            int r = (int) ((freedCount - k) % freedAddress.length);
+            int r = (int) ((freedCount - k) & (freedAddress.length - 1));
             if (freedAddress[r] == address) {
                 return r;
             }

@@ -22,6 +22,29 @@ public final class Layers {
     private Layers() {
     }
 
+    /**
+     * {@code inner} wrapped in the layer {@code spec} names, as a command line writes it: a layer's name
+     * ({@code red-zones}), or a name, a colon and parameters ({@code budget:bytes=8MiB},
+     * {@code poison:quarantine-bytes=64KiB,new-pattern=0xcd}).
+     *
+     * @throws IllegalArgumentException naming the layer or parameter when one is unknown or a value invalid
+     */
+    public static Decorator wrap(Allocator inner, String spec, VirtualMemory vm) {
+        int colon = spec.indexOf(':');
+        String name = (colon < 0 ? spec : spec.substring(0, colon)).trim();
+        var parameters = new java.util.LinkedHashMap<String, String>();
+        if (colon >= 0 && colon < spec.length() - 1) {
+            for (String kv : spec.substring(colon + 1).split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("layer " + name + ": '" + kv + "' is not key=value");
+                }
+                parameters.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        return org.alloclab.api.Registry.layers().get(name).wrap(inner, parameters, vm);
+    }
+
     /** What every layer provider shares: the common parameters and how they are read. */
     abstract static class Base implements LayerProvider {
         private final String name;
@@ -42,7 +65,7 @@ public final class Layers {
                         + " sites a replayed trace recorded; no cost)", "stack", "recorded"));
             }
             all.add(ParameterSpec.count("site-frames", 3, "frames of the caller a stack-walked site keeps"));
-            all.add(ParameterSpec.count("remember-frees", 4096, "freed blocks remembered to name a double free"));
+            all.add(ParameterSpec.count("remember-frees", 4096, "freed blocks remembered to name a double free (rounded up to a power of two)"));
             this.parameters = List.copyOf(all);
         }
 

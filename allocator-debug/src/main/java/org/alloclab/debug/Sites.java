@@ -12,14 +12,28 @@ import org.alloclab.api.Allocator;
  */
 public final class Sites {
 
-    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    // the estimated depth sizes the first batch of frames the walker fetches: enough for the layers, the
+    // strategy and a few frames of the caller in one go
+    private static final StackWalker WALKER = StackWalker.getInstance(
+            java.util.Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 16);
 
     private Sites() {
     }
 
     /** The caller's {@code frames} innermost frames, as an immutable list (never empty unless the stack is). */
     static List<StackFrame> capture(int frames) {
-        return WALKER.walk(s -> s.dropWhile(Sites::machinery).limit(frames).toList());
+        return WALKER.walk(s -> {
+            var it = s.iterator();
+            StackFrame[] kept = new StackFrame[frames];
+            int n = 0;
+            while (it.hasNext() && n < frames) {
+                StackFrame f = it.next();
+                if (n > 0 || !machinery(f)) {
+                    kept[n++] = f;
+                }
+            }
+            return List.of(java.util.Arrays.copyOf(kept, n));
+        });
     }
 
     private static boolean machinery(StackFrame f) {
