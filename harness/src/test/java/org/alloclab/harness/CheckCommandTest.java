@@ -48,6 +48,17 @@ class CheckCommandTest {
     }
 
     @Test
+    void aStrategyInLayersIsCheckedAndABadLayerIsNamed() {
+        assertThat(run("check", "--strategy", "dsmalloc", "--layer", "red-zones", "--layer", "budget:bytes=64MiB",
+                "--tries", "10", "--seed", "3")).as(out()).isZero();
+        assertThat(out()).contains("contract of dsmalloc in red-zones, budget:bytes=64MiB (seed 3)", "0 failed");
+        assertThat(run("check", "--strategy", "dsmalloc", "--layer", "red-zone")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown layer 'red-zone'", "red-zones");
+        assertThat(run("check", "--strategy", "dsmalloc", "--layer", "budget:byts=1MiB")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("byts");
+    }
+
+    @Test
     void badInputIsNamedWithExitCodeTwo() {
         assertThat(run("check", "--strategy", "nope")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown strategy 'nope'", "linear.vm");

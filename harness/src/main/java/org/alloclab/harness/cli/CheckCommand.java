@@ -1,14 +1,18 @@
 package org.alloclab.harness.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import jakarta.inject.Inject;
+import org.alloclab.api.Allocator;
 import org.alloclab.api.AllocatorProvider;
+import org.alloclab.api.Parameters;
 import org.alloclab.api.Registry;
+import org.alloclab.debug.Layers;
 import org.alloclab.harness.Main;
 import org.alloclab.tck.ContractReport;
 import org.alloclab.tck.ContractRunner;
@@ -26,6 +30,10 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "a parameter of the strategy (repeatable)")
     Map<String, String> parameters = new LinkedHashMap<>();
+
+    @Option(names = {"-l", "--layer"}, paramLabel = "LAYER[:KEY=VALUE,...]",
+            description = "a layer to wrap the strategy in (repeatable, innermost first), e.g. red-zones or budget:bytes=8MiB")
+    List<String> layers = new ArrayList<>();
 
     @Option(names = {"-t", "--tries"}, paramLabel = "N", description = "tries of the model-based run per virtual memory (default 100)")
     Integer tries;
@@ -52,7 +60,28 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         strategies.get(strategy).resolve(parameters);          // unknown names fail here, before anything runs
-        ContractRunner runner = ContractRunner.forStrategy(strategy, parameters);
+        ContractRunner runner;
+        if (layers.isEmpty()) {
+            runner = ContractRunner.forStrategy(strategy, parameters);
+        } else {
+            AllocatorProvider provider = strategies.get(strategy);
+            Parameters resolved = provider.resolve(parameters);
+            try (var probe = Registry.virtualMemories().get("simulated").create(Map.of())) {
+                Allocator a = provider.create(resolved, probe);
+                for (String layer : layers) {
+                    a = Layers.wrap(a, layer, probe);            // unknown layers and values fail here
+                }
+                a.close();
+            }
+            String label = strategy + " in " + String.join(", ", layers);
+            runner = ContractRunner.forFactory(label, vm -> {
+                Allocator a = provider.create(resolved, vm);
+                for (String layer : layers) {
+                    a = Layers.wrap(a, layer, vm);
+                }
+                return a;
+            });
+        }
         if (tries != null) {
             runner.tries(tries);
         }
@@ -72,6 +101,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (!report.passed()) {
             var rerun = new StringBuilder("alloclab check --strategy ").append(strategy);
             parameters.forEach((k, v) -> rerun.append(" --param ").append(k).append('=').append(v));
+            layers.forEach(l -> rerun.append(" --layer ").append(l));
             rerun.append(" --seed ").append(report.seed());
             if (tries != null) {
                 rerun.append(" --tries ").append(tries);
