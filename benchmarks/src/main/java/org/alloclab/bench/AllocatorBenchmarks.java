@@ -130,45 +130,27 @@ public class AllocatorBenchmarks {
         return sum;
     }
 
-    /**
-     * Mixed sizes: 1,024 live blocks; each operation frees a random one and allocates in its place a size
-     * drawn log-uniformly from 8 B to 16 KiB (a sequence drawn once per trial and cycled).
-     */
+    /** Mixed sizes: see {@link MixedHeap}. */
     @State(Scope.Thread)
     public static class Mixed {
-        static final int LIVE = 1024;
-        static final int SEQUENCE = 1 << 16;
-
         @Param({"segregated-fit", "slab", "dsmalloc", "common", "buddy", "freelist.first-fit-lifo", "glibc", "jemalloc",
             "netty", "jdk-arena"})
         public String strategy;
 
         Subject subject;
         Allocator a;
-        final long[] live = new long[LIVE];
-        final long[] sizes = new long[SEQUENCE];
-        final int[] victims = new int[SEQUENCE];
-        int next;
+        final MixedHeap heap = new MixedHeap();
 
         @Setup(Level.Trial)
         public void open() {
             subject = Subject.of(strategy, Capability.FREE);
             a = subject.allocator;
-            var random = new SplittableRandom(42);
-            for (int i = 0; i < SEQUENCE; i++) {
-                sizes[i] = Math.max(8, (long) Math.pow(2, 3 + random.nextDouble() * 11));
-                victims[i] = random.nextInt(LIVE);
-            }
-            for (int i = 0; i < LIVE; i++) {
-                live[i] = a.allocate(sizes[i]);
-            }
+            heap.fill(a);
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            for (long p : live) {
-                a.free(p);
-            }
+            heap.empty(a);
             subject.close();
         }
     }
@@ -176,13 +158,7 @@ public class AllocatorBenchmarks {
     /** One free and one allocation of a mixed size, among 1,024 live blocks. */
     @Benchmark
     public long mixedSizes(Mixed s) {
-        int i = s.next;
-        s.next = (i + 1) & (Mixed.SEQUENCE - 1);
-        int v = s.victims[i];
-        s.a.free(s.live[v]);
-        long p = s.a.allocate(s.sizes[i]);
-        s.live[v] = p;
-        return p;
+        return s.heap.step(s.a);
     }
 
     /** The hand-written free list ({@link HandFreeList}) at the pair's sizes up to 256 bytes. */

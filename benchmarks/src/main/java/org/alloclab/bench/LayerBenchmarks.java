@@ -1,6 +1,5 @@
 package org.alloclab.bench;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.alloclab.api.Allocator;
@@ -91,34 +90,19 @@ public class LayerBenchmarks {
         return p;
     }
 
-    /** 1,024 live blocks of sizes drawn log-uniformly from 8 B to 16 KiB, as {@link AllocatorBenchmarks.Mixed}. */
+    /** The mixed-sizes heap of {@link MixedHeap}. */
     public static class Mixed extends Layered {
-        static final int LIVE = 1024;
-        static final int SEQUENCE = 1 << 16;
-
-        final long[] live = new long[LIVE];
-        final long[] sizes = new long[SEQUENCE];
-        final int[] victims = new int[SEQUENCE];
-        int next;
+        final MixedHeap heap = new MixedHeap();
 
         @Setup(Level.Trial)
         public void setup() {
             open();
-            var random = new SplittableRandom(42);
-            for (int i = 0; i < SEQUENCE; i++) {
-                sizes[i] = Math.max(8, (long) Math.pow(2, 3 + random.nextDouble() * 11));
-                victims[i] = random.nextInt(LIVE);
-            }
-            for (int i = 0; i < LIVE; i++) {
-                live[i] = a.allocate(sizes[i]);
-            }
+            heap.fill(a);
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            for (long p : live) {
-                a.free(p);
-            }
+            heap.empty(a);
             shut();
         }
     }
@@ -126,12 +110,6 @@ public class LayerBenchmarks {
     /** One free and one allocation of a mixed size, among 1,024 live blocks. */
     @Benchmark
     public long mixedSizes(Mixed s) {
-        int i = s.next;
-        s.next = (i + 1) & (Mixed.SEQUENCE - 1);
-        int v = s.victims[i];
-        s.a.free(s.live[v]);
-        long p = s.a.allocate(s.sizes[i]);
-        s.live[v] = p;
-        return p;
+        return s.heap.step(s.a);
     }
 }

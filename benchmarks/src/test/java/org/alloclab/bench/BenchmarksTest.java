@@ -62,7 +62,39 @@ class BenchmarksTest {
             for (int i = 0; i < 20_000; i++) {
                 assertThat(general.mixedSizes(mixed)).isNotZero();
             }
-            assertThat(mixed.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isEqualTo(AllocatorBenchmarks.Mixed.LIVE);
+            assertThat(mixed.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isEqualTo(MixedHeap.LIVE);
+            mixed.a.verify();
+        } finally {
+            mixed.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "free-check", "red-zones:sites=recorded", "poison", "guards", "sites", "budget",
+        "fragmentation"})
+    void everyLayerIsBenchmarkedAroundAStrategyThatStaysConsistent(String layer) {
+        var bench = new LayerBenchmarks();
+        var pair = new LayerBenchmarks.Pair();
+        pair.strategy = "dsmalloc";
+        pair.layer = layer;
+        pair.setup();
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(bench.allocateFree(pair)).isNotZero();
+            }
+            pair.a.verify();
+        } finally {
+            pair.close();
+        }
+        var mixed = new LayerBenchmarks.Mixed();
+        mixed.strategy = "segregated-fit";
+        mixed.layer = layer;
+        mixed.setup();
+        try {
+            for (int i = 0; i < 5_000; i++) {
+                assertThat(bench.mixedSizes(mixed)).isNotZero();
+            }
+            assertThat(mixed.a.stats().get(AllocatorStats.LIVE_BLOCKS)).isEqualTo(MixedHeap.LIVE);
             mixed.a.verify();
         } finally {
             mixed.close();
