@@ -20,6 +20,7 @@ final class RecordingVirtualMemory implements VirtualMemory {
     private final VirtualMemory target;
     private final Set<Region> live = new LinkedHashSet<>();
     private final List<Region> everReserved = new ArrayList<>();
+    private final List<String> residentAfterRelease = new ArrayList<>();
 
     RecordingVirtualMemory(VirtualMemory target) {
         this.target = target;
@@ -38,6 +39,15 @@ final class RecordingVirtualMemory implements VirtualMemory {
     /** Every region ever reserved through this view. */
     synchronized List<Region> everReserved() {
         return List.copyOf(everReserved);
+    }
+
+    /**
+     * Regions that still had resident pages right after their release, described. Asked of the kernel at
+     * the moment of the release, not later: once a range is unmapped, anyone in the process (the JVM, the C
+     * library) may map it again, and its pages would then be someone else's.
+     */
+    synchronized List<String> residentAfterRelease() {
+        return List.copyOf(residentAfterRelease);
     }
 
     /** Whether {@code [address, address + bytes)} lies inside one region reserved through this view. */
@@ -75,8 +85,12 @@ final class RecordingVirtualMemory implements VirtualMemory {
     @Override
     public void release(Region region) {
         target.release(region);
+        long resident = target.residentBytes(region.address(), region.bytes());
         synchronized (this) {
             live.remove(region);
+            if (resident != 0) {
+                residentAfterRelease.add(org.alloclab.api.Sizes.format(resident) + " of " + region);
+            }
         }
     }
 
