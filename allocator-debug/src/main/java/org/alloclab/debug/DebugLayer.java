@@ -164,7 +164,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
      * {@link #checkBlock}; the block is still in the table.
      */
     protected void retire(int slot) {
-        inner.free(blocks.base[slot]);
+        innerFree(blocks.base[slot]);
     }
 
     /**
@@ -213,8 +213,11 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         return true;
     }
 
-    /** Called after every allocation, free and reallocation: a sampler counts here. */
-    protected void afterOperation() {
+    /**
+     * Called after every allocation, free and reallocation ({@code free} tells which), once the layer's
+     * books are complete: a sampler counts here, a quarantine evicts.
+     */
+    protected void afterOperation(boolean free) {
     }
 
     /** The layer's own metrics, added after the strategy's. */
@@ -227,6 +230,41 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
     }
 
     // ---- services for subclasses --------------------------------------------------------------
+
+    /**
+     * A report of damage found by an operation that took effect anyway — by this layer, or by one inside
+     * it — kept until this layer has done its own part: thrown at the end of a free, reset or frame pop, or
+     * by the next of those or {@link #check()} after an allocation or reallocation (which must return their
+     * block, so they never throw a report).
+     */
+    private HeapCorruptionException later;
+
+    /** {@code inner.free}, keeping a completed report for the end of the operation. */
+    protected final void innerFree(long address) {
+        try {
+            inner.free(address);
+        } catch (HeapCorruptionException e) {
+            if (!e.isCompleted()) {
+                throw e;
+            }
+            reportLater(e);
+        }
+    }
+
+    /** Keeps {@code e} (the first one) to be thrown when the operation under way is complete. */
+    protected final void reportLater(HeapCorruptionException e) {
+        if (later == null) {
+            later = e.isCompleted() ? e : e.completed();
+        }
+    }
+
+    private void reportNow() {
+        HeapCorruptionException e = later;
+        if (e != null) {
+            later = null;
+            throw e;
+        }
+    }
 
     /** The site of the block at {@code slot}, as a person reads it. */
     protected final String siteOf(int slot) {
@@ -280,7 +318,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         if (a != 0) {
             record(a, placedBase, size, site, 0);
         }
-        afterOperation();
+        afterOperation(false);
         return a;
     }
 
@@ -329,7 +367,8 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         checkBlock(slot);
         retire(slot);
         drop(slot);
-        afterOperation();
+        afterOperation(true);
+        reportNow();
     }
 
     private void drop(int slot) {
@@ -371,7 +410,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
                 }
                 record(r, r, newSize, site, Math.min(oldSize, newSize));
             }
-            afterOperation();
+            afterOperation(false);
             return r;
         }
         if (!admit(innerFrees ? newSize - oldSize : newSize)) {
@@ -387,7 +426,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
             retire(slot);
             drop(slot);
         }
-        afterOperation();
+        afterOperation(false);
         return moved;
     }
 
@@ -413,14 +452,22 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         for (int slot : dying) {
             forget(slot);
         }
-        inner.reset();
+        try {
+            inner.reset();
+        } catch (HeapCorruptionException e) {
+            if (!e.isCompleted()) {
+                throw e;
+            }
+            reportLater(e);
+        }
         blocks.clear();
         frames.clear();
         live = 0;
         afterDrop();
         if (damage != null) {
-            throw damage;
+            reportLater(damage);
         }
+        reportNow();
     }
 
     /**
@@ -459,7 +506,14 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         for (int slot : dying) {
             forget(slot);
         }
-        inner.popFrame(frame);
+        try {
+            inner.popFrame(frame);
+        } catch (HeapCorruptionException e) {
+            if (!e.isCompleted()) {
+                throw e;
+            }
+            reportLater(e);
+        }
         frames.pop();
         for (int slot : dying) {
             live -= blocks.size[slot];
@@ -467,8 +521,9 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         }
         afterDrop();
         if (damage != null) {
-            throw damage;
+            reportLater(damage);
         }
+        reportNow();
     }
 
     /**
@@ -478,6 +533,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
      */
     public final void check() {
         ensureOpen();
+        reportNow();
         for (int slot : blocks.liveSlots()) {
             checkBlock(slot);
         }
@@ -535,7 +591,11 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
             merged.put(m.name(), m);
         }
         for (Metric m : own.build().metrics()) {
-            if (merged.containsKey(m.name()) || !m.name().equals(AllocatorStats.LIVE_BLOCKS)) {
+            Metric inside = merged.get(m.name());
+            if (m.name().equals(BAD_FREES) && inside != null) {
+                // each layer counts the bad frees it refused itself: together, all that were refused
+                merged.put(m.name(), new Metric(m.name(), m.value() + inside.value(), m.unit(), m.description()));
+            } else if (inside != null || !m.name().equals(AllocatorStats.LIVE_BLOCKS)) {
                 merged.put(m.name(), m);
             }
         }

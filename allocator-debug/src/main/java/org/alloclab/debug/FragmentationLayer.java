@@ -41,7 +41,7 @@ public final class FragmentationLayer extends DebugLayer implements Findings {
     }
 
     @Override
-    protected void afterOperation() {
+    protected void afterOperation(boolean free) {
         if (++operations % every == 0) {
             sample();
         }

@@ -142,11 +142,7 @@ public final class GuardLayer extends DebugLayer {
         }
         long guard = after ? base + data : base + unit - page;
         long user = after ? base + data - rounded : base + unit;
-        if (!protect(guard)) {
-            inner.free(base);
-            placedBase = 0;
-            return 0;
-        }
+        protect(guard);
         pendingGuard = guard;
         return user;
     }
@@ -166,13 +162,12 @@ public final class GuardLayer extends DebugLayer {
         }
     }
 
-    private boolean protect(long guard) {
+    private void protect(long guard) {
         if (external) {
             PageProtection.set(guard, page, false);
-            return true;
+        } else {
+            vm.decommit(guard, page);
         }
-        vm.decommit(guard, page);
-        return true;
     }
 
     /** Gives the guard page back; false when it could not be committed again. */
@@ -190,10 +185,18 @@ public final class GuardLayer extends DebugLayer {
         if (external) {
             guardPages.remove(guard);
         }
-        if (unprotect(guard)) {
-            inner.free(blocks.base[slot]);
-        } else {
-            pending.add(new long[] {blocks.base[slot], guard});
+        if (!unprotect(guard)) {
+            pending.add(new long[] {blocks.base[slot], guard, blocks.seq[slot]});
+            return;
+        }
+        try {
+            innerFree(blocks.base[slot]);
+        } catch (RuntimeException e) {
+            protect(guard);                  // the strategy refused: the block is still the caller's, guarded
+            if (external) {
+                guardPages.add(guard);
+            }
+            throw e;
         }
     }
 
@@ -270,13 +273,33 @@ public final class GuardLayer extends DebugLayer {
     }
 
     @Override
-    protected void afterOperation() {
+    protected void afterOperation(boolean free) {
         repay();
         for (int i = pending.size() - 1; i >= 0; i--) {
             long[] p = pending.get(i);
             if (unprotect(p[1])) {
-                inner.free(p[0]);
                 pending.remove(i);
+                innerFree(p[0]);
+            }
+        }
+    }
+
+    /**
+     * Freed blocks still waiting for their guard page go with the reset or pop that drops them in the
+     * strategy: their guard pages are owed back to it like those of live blocks.
+     */
+    @Override
+    protected void dropping(long seq) {
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            long[] p = pending.get(i);
+            if (p[2] > seq) {
+                pending.remove(i);
+                if (holdsPages) {
+                    letGo();
+                }
+                if (!unprotect(p[1])) {
+                    owed.add(p[1]);
+                }
             }
         }
     }

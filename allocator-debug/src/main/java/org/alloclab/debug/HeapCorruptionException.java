@@ -14,6 +14,7 @@ public class HeapCorruptionException extends IllegalStateException {
     private final long size;
     private final long damaged;
     private final String site;
+    private boolean completed;
 
     /**
      * @param what    the kind of damage ("red zone after the block damaged", …)
@@ -40,6 +41,21 @@ public class HeapCorruptionException extends IllegalStateException {
             return past + " byte" + (past == 1 ? "" : "s") + " past the end";
         }
         return "offset " + (damaged - block);
+    }
+
+    /**
+     * Marks the report as made after the operation that found the damage took effect (a free that
+     * evicted a poisoned block, a reset): a layer around the one that threw finishes its own part of the
+     * operation before passing the report on. Returns this exception.
+     */
+    public HeapCorruptionException completed() {
+        this.completed = true;
+        return this;
+    }
+
+    /** Whether the operation that found the damage took effect before the report. */
+    public boolean isCompleted() {
+        return completed;
     }
 
     /** The address of the block, as its caller holds it. */

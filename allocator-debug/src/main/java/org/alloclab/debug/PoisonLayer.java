@@ -72,17 +72,22 @@ public final class PoisonLayer extends DebugLayer {
         held += poisoned;
     }
 
-    /** Releases the oldest blocks past the limit, after the free that pushed them out is complete. */
+    /**
+     * Releases the oldest blocks past the limit, once the operation that pushed them out is complete. A
+     * damaged one goes back to the strategy all the same (nothing is lost) and is reported at the end of a
+     * free, or — after a reallocation, which must return its block — at the next free, {@code check()} or
+     * {@code verify()}.
+     */
     @Override
-    protected void afterOperation() {
+    protected void afterOperation(boolean free) {
         while (held > quarantineLimit && !quarantine.isEmpty()) {
             Held h = quarantine.removeFirst();
             held -= h.poisoned();
             HeapCorruptionException damage = damage(h);
-            inner.free(h.address());
+            innerFree(h.address());
             if (damage != null) {
                 writesAfterFree++;
-                throw damage;
+                reportLater(damage.completed());
             }
         }
     }
@@ -123,18 +128,7 @@ public final class PoisonLayer extends DebugLayer {
         }
         if (first != null) {
             writesAfterFree++;
-            pendingDamage = first;
-        }
-    }
-
-    private HeapCorruptionException pendingDamage;
-
-    @Override
-    protected void afterDrop() {
-        HeapCorruptionException e = pendingDamage;
-        pendingDamage = null;
-        if (e != null) {
-            throw e;
+            reportLater(first.completed());
         }
     }
 

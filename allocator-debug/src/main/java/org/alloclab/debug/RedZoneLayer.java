@@ -75,8 +75,8 @@ public final class RedZoneLayer extends DebugLayer {
 
     @Override
     protected void retire(int slot) {
-        zoneBytes -= blocks.address[slot] - blocks.base[slot] + zone;
         super.retire(slot);
+        zoneBytes -= blocks.address[slot] - blocks.base[slot] + zone;
     }
 
     @Override

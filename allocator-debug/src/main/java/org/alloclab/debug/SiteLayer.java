@@ -125,8 +125,23 @@ public final class SiteLayer extends DebugLayer implements Findings {
 
     @Override
     protected void retire(int slot) {
-        died(slot, true);
         super.retire(slot);
+        died(slot, true);
+    }
+
+    /** A block grown or shrunk in place stands for proportionally more or fewer bytes of its site. */
+    @Override
+    protected void resized(int slot, long oldSize) {
+        Site site = siteOfSlot[slot];
+        if (site == null) {
+            return;
+        }
+        double w = Double.longBitsToDouble(blocks.extra[slot]);
+        double grown = w * blocks.size[slot] / oldSize;
+        blocks.extra[slot] = Double.doubleToRawLongBits(grown);
+        site.live += grown - w;
+        site.bytes += Math.max(0, grown - w);
+        site.peakLive = Math.max(site.peakLive, site.live);
     }
 
     @Override

@@ -197,6 +197,45 @@ class DetectorTest {
     }
 
     @Test
+    void aWriteAfterFreeFoundDuringAReallocationIsReportedNextWithoutLosingTheBlock() {
+        Decorator d = layer("poison", Map.of("quarantine-bytes", "100"), "dsmalloc");
+        long a = allocateHere(d, 64);
+        long b = d.allocate(32);
+        d.memory().putLong(b, 77);
+        d.free(a);
+        d.memory().putByte(a + 1, (byte) 0);                  // a dangling write
+        long moved = d.reallocate(b, 48);                     // moves b into quarantine, pushing a out
+        assertThat(moved).isNotZero().isNotEqualTo(b);
+        assertThat(d.memory().getLong(moved)).isEqualTo(77);
+        assertThatThrownBy(((DebugLayer) d)::check)
+                .isInstanceOfSatisfying(HeapCorruptionException.class, e -> assertThat(e.block()).isEqualTo(a));
+        ((DebugLayer) d).check();                             // reported once: nothing else is wrong
+        d.free(moved);
+        d.verify();
+        assertThat(d.stats().get(AllocatorStats.LIVE_BYTES)).isZero();
+    }
+
+    @Test
+    void stackedLayersStayConsistentWhenAnInnerOneReportsAfterItsReset() {
+        simulated();
+        Allocator bare = Registry.strategies().get("linear").create(Map.of("capacity", "1MiB"), vm);
+        Decorator redZones = Registry.layers().get("red-zones").wrap(bare, Map.of(), vm);
+        Decorator d = Registry.layers().get("free-check").wrap(redZones, Map.of(), vm);
+        allocator = d;
+        long a = allocateHere(d, 16);
+        d.memory().putByte(a + 16, (byte) 0);
+        assertThatThrownBy(d::reset)
+                .isInstanceOfSatisfying(HeapCorruptionException.class, e -> assertThat(e.block()).isEqualTo(a));
+        assertThat(d.stats().get(AllocatorStats.LIVE_BYTES)).isZero();   // both layers forgot the block
+        assertThat(redZones.stats().get(AllocatorStats.LIVE_BYTES)).isZero();
+        d.verify();
+        long again = d.allocate(16);                          // the same address, handed out afresh
+        assertThat(again).isEqualTo(a);
+        d.reset();
+        d.verify();
+    }
+
+    @Test
     void poisonFillsNewBlocksWhenAsked() {
         Decorator d = layer("poison", Map.of("new-pattern", "0xcd"), "dsmalloc");
         long a = d.allocate(40);
