@@ -360,10 +360,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     @Override
     protected final void doFree(long address) {
-        int slot = blocks.find(address);
-        if (slot < 0) {
-            throw badAddress(address, "free");
-        }
+        int slot = liveSlot(address, "free");
         checkBlock(slot);
         retire(slot);
         drop(slot);
@@ -383,10 +380,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     @Override
     protected final long doReallocate(long address, long newSize) {
-        int slot = blocks.find(address);
-        if (slot < 0) {
-            throw badAddress(address, "reallocate");
-        }
+        int slot = liveSlot(address, "reallocate");
         checkBlock(slot);
         Object site = takeSite(newSize);
         long oldSize = blocks.size[slot];
@@ -432,10 +426,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     @Override
     protected final long doUsableSize(long address) {
-        int slot = blocks.find(address);
-        if (slot < 0) {
-            throw badAddress(address, "tell the usable size of");
-        }
+        int slot = liveSlot(address, "tell the usable size of");
         return usable(slot);
     }
 
@@ -612,6 +603,15 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
     }
 
     // ---- bad frees ---------------------------------------------------------------------------
+
+    /** The slot of the live block at {@code address}, or an exception naming what it is instead. */
+    private int liveSlot(long address, String what) {
+        int slot = blocks.find(address);
+        if (slot < 0) {
+            throw badAddress(address, what);
+        }
+        return slot;
+    }
 
     /** An exception naming what {@code address} is, when it is not a live block. Counts it. */
     private RuntimeException badAddress(long address, String what) {
