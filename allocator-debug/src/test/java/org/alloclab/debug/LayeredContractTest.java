@@ -63,7 +63,7 @@ class LayeredContractTest {
                 tests.add(DynamicTest.dynamicTest(label, () -> {
                     ContractReport report = ContractRunner.forFactory(label,
                                     vm -> layer.wrap(strategy.create(strategyParameters, vm), parameters, vm))
-                            .tries(TRIES).seed(20261122L).run();
+                            .tries(TRIES).seed(20261122L).interiorPointers(true).run();
                     if (report.seconds() > 3) {
                         System.out.print(report.summary());
                     }
@@ -95,7 +95,7 @@ class LayeredContractTest {
                             a = Registry.layers().get(layer).wrap(a, LAYER_PARAMETERS.getOrDefault(layer, Map.of()), vm);
                         }
                         return a;
-                    }).tries(TRIES).seed(20261122L).run();
+                    }).tries(TRIES).seed(20261122L).interiorPointers(true).run();
                     assertThat(report.passed()).as(report.summary()).isTrue();
                 }));
             }

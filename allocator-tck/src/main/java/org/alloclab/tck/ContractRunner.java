@@ -43,6 +43,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 public final class ContractRunner {
 
     private static final Map<String, Function<VirtualMemory, Allocator>> RUNS = new ConcurrentHashMap<>();
+    private static final Map<String, Boolean> INTERIOR = new ConcurrentHashMap<>();
 
     private final String label;
     private final Function<VirtualMemory, Allocator> factory;
@@ -50,6 +51,7 @@ public final class ContractRunner {
     private Long seed;
     private Integer maxSteps;
     private List<String> virtualMemories = List.of();
+    private boolean interiorPointers;
 
     private ContractRunner(String label, Function<VirtualMemory, Allocator> factory) {
         this.label = label;
@@ -101,6 +103,15 @@ public final class ContractRunner {
         return this;
     }
 
+    /**
+     * Whether the allocators tell a pointer into a block from a block, so the interior-pointer cases of
+     * {@code doubleFreeAndInteriorPointers} are run too (see {@link AllocatorContract#detectsInteriorPointers()}).
+     */
+    public ContractRunner interiorPointers(boolean detected) {
+        this.interiorPointers = detected;
+        return this;
+    }
+
     /** The virtual memories to run over, by provider name (default {@code simulated} and {@code os}). */
     public ContractRunner virtualMemories(List<String> names) {
         this.virtualMemories = List.copyOf(names);
@@ -131,12 +142,19 @@ public final class ContractRunner {
         var listener = new Listener(runSeed);
         long start = System.nanoTime();
         RUNS.put(id, factory);
+        INTERIOR.put(id, interiorPointers);
         try {
             LauncherFactory.create().execute(request, listener);
         } finally {
             RUNS.remove(id);
+            INTERIOR.remove(id);
         }
         return new ContractReport(label, runSeed, listener.results, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Whether the run in progress said its allocators detect interior pointers. */
+    static boolean interiorPointers(String run) {
+        return INTERIOR.getOrDefault(run, false);
     }
 
     /** The factory of a run in progress, or null. */

@@ -22,6 +22,12 @@ public class SelectedStrategyContract extends AllocatorContract {
         return ContractRunner.factory(settings().run().orElseThrow()).apply(vm);
     }
 
+    /** What the run said ({@link ContractRunner#interiorPointers(boolean)}). */
+    @Override
+    protected boolean detectsInteriorPointers() {
+        return settings().run().map(ContractRunner::interiorPointers).orElse(false);
+    }
+
     /** The first selected virtual memory, unless {@code simulated} is among them. */
     @Override
     protected String exhaustionVirtualMemory() {

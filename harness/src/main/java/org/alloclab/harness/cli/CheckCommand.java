@@ -12,6 +12,7 @@ import org.alloclab.api.Allocator;
 import org.alloclab.api.AllocatorProvider;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Registry;
+import org.alloclab.debug.DebugLayer;
 import org.alloclab.debug.Layers;
 import org.alloclab.harness.Main;
 import org.alloclab.tck.ContractReport;
@@ -66,11 +67,13 @@ public final class CheckCommand implements Callable<Integer> {
         } else {
             AllocatorProvider provider = strategies.get(strategy);
             Parameters resolved = provider.resolve(parameters);
+            boolean interior;
             try (var probe = Registry.virtualMemories().get("simulated").create(Map.of())) {
                 Allocator a = provider.create(resolved, probe);
                 for (String layer : layers) {
                     a = Layers.wrap(a, layer, probe);            // unknown layers and values fail here
                 }
+                interior = a instanceof DebugLayer;               // it refuses a pointer into a block itself
                 a.close();
             }
             String label = strategy + " in " + String.join(", ", layers);
@@ -80,7 +83,7 @@ public final class CheckCommand implements Callable<Integer> {
                     a = Layers.wrap(a, layer, vm);
                 }
                 return a;
-            });
+            }).interiorPointers(interior);
         }
         if (tries != null) {
             runner.tries(tries);
