@@ -190,4 +190,26 @@ class BenchmarksTest {
         assertThat(html).contains("Micro-benchmarks (JMH)", "allocateFree", "÷ reference", "<td class=\"\">glibc</td>", "1.00×");
         assertThat(Files.readString(dir.resolve("csv/jmh.csv"))).contains("allocateFree,64,dsmalloc,avgt");
     }
+
+    @Test
+    void aShortJmhRunOfLayersIsDividedByTheBareStrategy(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("jmh.json");
+        var options = new OptionsBuilder()
+                .include(LayerBenchmarks.class.getName() + ".allocateFree")
+                .param("strategy", "segregated-fit")
+                .param("layer", "none", "budget")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(2)
+                .measurementTime(TimeValue.milliseconds(100))
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString())
+                .build();
+        assertThat(new Runner(options).run()).hasSize(2);
+        ReportWriter.write(dir);
+        String csv = Files.readString(dir.resolve("csv/jmh.csv"));
+        assertThat(csv).contains("benchmark,layer,strategy").contains("allocateFree,none,segregated-fit,avgt")
+                .contains("allocateFree,budget,segregated-fit,avgt").contains("ns/op,bare segregated-fit,1.0")
+                .containsPattern("allocateFree,budget,segregated-fit,avgt,[0-9.]+,[^,]*,ns/op,bare segregated-fit,[0-9.]+");
+    }
 }
