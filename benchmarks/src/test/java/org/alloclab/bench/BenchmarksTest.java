@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -172,19 +173,8 @@ class BenchmarksTest {
 
     @Test
     void aShortJmhRunWritesJsonThatTheReportRenders(@TempDir Path dir) throws Exception {
-        Path json = dir.resolve("jmh.json");
-        var options = new OptionsBuilder()
-                .include(AllocatorBenchmarks.class.getName() + ".allocateFree")
-                .param("strategy", "dsmalloc", "glibc")
-                .param("size", "64")
-                .forks(0)
-                .warmupIterations(0)
-                .measurementIterations(2)
-                .measurementTime(TimeValue.milliseconds(100))
-                .resultFormat(ResultFormatType.JSON)
-                .result(json.toString())
-                .build();
-        assertThat(new Runner(options).run()).hasSize(2);
+        shortRun(dir, new OptionsBuilder().include(AllocatorBenchmarks.class.getName() + ".allocateFree")
+                .param("strategy", "dsmalloc", "glibc").param("size", "64"));
         Path page = ReportWriter.write(dir);
         String html = Files.readString(page);
         assertThat(html).contains("Micro-benchmarks (JMH)", "allocateFree", "÷ reference", "<td class=\"\">glibc</td>", "1.00×");
@@ -193,23 +183,24 @@ class BenchmarksTest {
 
     @Test
     void aShortJmhRunOfLayersIsDividedByTheBareStrategy(@TempDir Path dir) throws Exception {
-        Path json = dir.resolve("jmh.json");
-        var options = new OptionsBuilder()
-                .include(LayerBenchmarks.class.getName() + ".allocateFree")
-                .param("strategy", "segregated-fit")
-                .param("layer", "none", "budget")
-                .forks(0)
-                .warmupIterations(0)
-                .measurementIterations(2)
-                .measurementTime(TimeValue.milliseconds(100))
-                .resultFormat(ResultFormatType.JSON)
-                .result(json.toString())
-                .build();
-        assertThat(new Runner(options).run()).hasSize(2);
+        shortRun(dir, new OptionsBuilder().include(LayerBenchmarks.class.getName() + ".allocateFree")
+                .param("strategy", "segregated-fit").param("layer", "none", "budget"));
         ReportWriter.write(dir);
         String csv = Files.readString(dir.resolve("csv/jmh.csv"));
         assertThat(csv).contains("benchmark,layer,strategy").contains("allocateFree,none,segregated-fit,avgt")
                 .contains("allocateFree,budget,segregated-fit,avgt").contains("ns/op,bare segregated-fit,1.0")
                 .containsPattern("allocateFree,budget,segregated-fit,avgt,[0-9.]+,[^,]*,ns/op,bare segregated-fit,[0-9.]+");
+    }
+
+    /** Two scores from a JMH run in this JVM, a fifth of a second each, written to {@code dir/jmh.json}. */
+    private static void shortRun(Path dir, ChainedOptionsBuilder selected) throws Exception {
+        var options = selected.forks(0)
+                .warmupIterations(0)
+                .measurementIterations(2)
+                .measurementTime(TimeValue.milliseconds(100))
+                .resultFormat(ResultFormatType.JSON)
+                .result(dir.resolve("jmh.json").toString())
+                .build();
+        assertThat(new Runner(options).run()).hasSize(2);
     }
 }
