@@ -214,10 +214,10 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
     }
 
     /**
-     * Called after every allocation, free and reallocation ({@code free} tells which), once the layer's
-     * books are complete: a sampler counts here, a quarantine evicts.
+     * Called after every allocation, free and reallocation, once the layer's books are complete: a sampler
+     * counts here, a quarantine evicts.
      */
-    protected void afterOperation(boolean free) {
+    protected void afterOperation() {
     }
 
     /** The layer's own metrics, added after the strategy's. */
@@ -244,11 +244,19 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         try {
             inner.free(address);
         } catch (HeapCorruptionException e) {
-            if (!e.isCompleted()) {
-                throw e;
-            }
-            reportLater(e);
+            keepIfCompleted(e);
         }
+    }
+
+    /**
+     * A report from the layer inside: one made before its operation took effect goes on at once (nothing
+     * happened), a completed one waits for the end of this layer's part ({@link #reportLater}).
+     */
+    private void keepIfCompleted(HeapCorruptionException e) {
+        if (!e.isCompleted()) {
+            throw e;
+        }
+        reportLater(e);
     }
 
     /** Keeps {@code e} (the first one) to be thrown when the operation under way is complete. */
@@ -318,7 +326,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         if (a != 0) {
             record(a, placedBase, size, site, 0);
         }
-        afterOperation(false);
+        afterOperation();
         return a;
     }
 
@@ -364,7 +372,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
         checkBlock(slot);
         retire(slot);
         drop(slot);
-        afterOperation(true);
+        afterOperation();
         reportNow();
     }
 
@@ -404,7 +412,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
                 }
                 record(r, r, newSize, site, Math.min(oldSize, newSize));
             }
-            afterOperation(false);
+            afterOperation();
             return r;
         }
         if (!admit(innerFrees ? newSize - oldSize : newSize)) {
@@ -420,7 +428,7 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
             retire(slot);
             drop(slot);
         }
-        afterOperation(false);
+        afterOperation();
         return moved;
     }
 
@@ -437,43 +445,50 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
 
     @Override
     protected final void doReset() {
-        int[] dying = blocks.liveSlots();
-        HeapCorruptionException damage = lastCheck(dying);
-        dropping(0);
+        HeapCorruptionException damage = vanish(blocks.liveSlots(), 0, inner::reset);
+        blocks.clear();
+        frames.clear();
+        live = 0;
+        settle(damage);
+    }
+
+    /**
+     * The first part of a reset or frame pop, whose blocks never see a free: checks the {@code dying} blocks
+     * (those born after {@code mark}), lets the layer undo what it did to them, and has the strategy drop
+     * them. Returns the first damage found, to be thrown by {@link #settle} once the layer's books follow.
+     */
+    private HeapCorruptionException vanish(int[] dying, long mark, Runnable strategyDrops) {
+        HeapCorruptionException damage = null;
+        for (int slot : dying) {
+            try {
+                checkBlock(slot);
+            } catch (HeapCorruptionException e) {
+                damage = e;
+                break;
+            }
+        }
+        dropping(mark);
         for (int slot : dying) {
             forget(slot);
         }
         try {
-            inner.reset();
+            strategyDrops.run();
         } catch (HeapCorruptionException e) {
-            if (!e.isCompleted()) {
-                throw e;
-            }
-            reportLater(e);
+            keepIfCompleted(e);
         }
-        blocks.clear();
-        frames.clear();
-        live = 0;
+        return damage;
+    }
+
+    /**
+     * The end of a reset or frame pop, the books done: the layer reports what {@link #dropping} found, then
+     * the first damage is thrown (the heap has moved on as the caller asked and is consistent).
+     */
+    private void settle(HeapCorruptionException damage) {
         afterDrop();
         if (damage != null) {
             reportLater(damage);
         }
         reportNow();
-    }
-
-    /**
-     * Checks blocks about to vanish with a reset or a pop, which never see a free: the first damage found,
-     * thrown once the operation is done, so the heap moves on as the caller asked and stays consistent.
-     */
-    private HeapCorruptionException lastCheck(int[] slots) {
-        for (int slot : slots) {
-            try {
-                checkBlock(slot);
-            } catch (HeapCorruptionException e) {
-                return e;
-            }
-        }
-        return null;
     }
 
     @Override
@@ -492,29 +507,13 @@ public abstract class DebugLayer extends AbstractAllocator implements Decorator 
                     + " but the strategy popped it");
         }
         int[] dying = java.util.Arrays.stream(blocks.liveSlots()).filter(slot -> blocks.seq[slot] > top.seq()).toArray();
-        HeapCorruptionException damage = lastCheck(dying);
-        dropping(top.seq());
-        for (int slot : dying) {
-            forget(slot);
-        }
-        try {
-            inner.popFrame(frame);
-        } catch (HeapCorruptionException e) {
-            if (!e.isCompleted()) {
-                throw e;
-            }
-            reportLater(e);
-        }
+        HeapCorruptionException damage = vanish(dying, top.seq(), () -> inner.popFrame(frame));
         frames.pop();
         for (int slot : dying) {
             live -= blocks.size[slot];
             blocks.remove(blocks.address[slot]);
         }
-        afterDrop();
-        if (damage != null) {
-            reportLater(damage);
-        }
-        reportNow();
+        settle(damage);
     }
 
     /**

@@ -41,7 +41,7 @@ public final class FragmentationLayer extends DebugLayer implements Findings {
     }
 
     @Override
-    protected void afterOperation(boolean free) {
+    protected void afterOperation() {
         if (++operations % every == 0) {
             sample();
         }

@@ -206,11 +206,19 @@ public final class GuardLayer extends DebugLayer {
         if (external) {
             guardPages.remove(guard);
         }
+        giveBack(guard);
+    }
+
+    /**
+     * The guard page of a block a reset or pop drops goes back to the strategy, committed: at once (letting
+     * go of the page the layer held for it), or once the reset or pop has given pages back ({@link #repay}).
+     */
+    private void giveBack(long guard) {
         if (holdsPages) {
             letGo();
         }
         if (!unprotect(guard)) {
-            owed.add(guard);                 // tried again once the reset or pop has given pages back
+            owed.add(guard);
         }
     }
 
@@ -273,7 +281,7 @@ public final class GuardLayer extends DebugLayer {
     }
 
     @Override
-    protected void afterOperation(boolean free) {
+    protected void afterOperation() {
         repay();
         for (int i = pending.size() - 1; i >= 0; i--) {
             long[] p = pending.get(i);
@@ -294,12 +302,7 @@ public final class GuardLayer extends DebugLayer {
             long[] p = pending.get(i);
             if (p[2] > seq) {
                 pending.remove(i);
-                if (holdsPages) {
-                    letGo();
-                }
-                if (!unprotect(p[1])) {
-                    owed.add(p[1]);
-                }
+                giveBack(p[1]);
             }
         }
     }

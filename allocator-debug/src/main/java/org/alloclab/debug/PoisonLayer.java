@@ -66,7 +66,7 @@ public final class PoisonLayer extends DebugLayer {
     @Override
     protected void retire(int slot) {
         long a = blocks.address[slot];
-        long poisoned = innerUsable ? inner.usableSize(a) : blocks.size[slot];
+        long poisoned = usable(slot);
         fill(a, poisoned, freePattern);
         quarantine.addLast(new Held(a, blocks.size[slot], poisoned, blocks.seq[slot], blocks.site[slot]));
         held += poisoned;
@@ -79,7 +79,7 @@ public final class PoisonLayer extends DebugLayer {
      * {@code verify()}.
      */
     @Override
-    protected void afterOperation(boolean free) {
+    protected void afterOperation() {
         while (held > quarantineLimit && !quarantine.isEmpty()) {
             Held h = quarantine.removeFirst();
             held -= h.poisoned();
