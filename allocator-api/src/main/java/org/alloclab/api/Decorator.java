@@ -14,25 +14,19 @@ public interface Decorator extends Allocator {
     /** The layer's name in results and reports, e.g. {@code locking} or {@code red-zones}. */
     String decoratorName();
 
-    /**
-     * The first decorator of {@code type} in the chain starting at {@code allocator} (itself included), or
-     * {@code null}.
-     */
-    static <D> D find(Allocator allocator, Class<D> type) {
-        for (Allocator a = allocator; a != null; a = a instanceof Decorator d ? d.inner() : null) {
-            if (type.isInstance(a)) {
-                return type.cast(a);
+    /** Every decorator of {@code type} in the chain starting at {@code allocator} (itself included), outermost first. */
+    static <D> java.util.List<D> all(Allocator allocator, Class<D> type) {
+        var found = new java.util.ArrayList<D>();
+        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
+            if (type.isInstance(d)) {
+                found.add(type.cast(d));
             }
         }
-        return null;
+        return found;
     }
 
     /** The names of the decorators around {@code allocator}, outermost first; empty for a bare strategy. */
     static java.util.List<String> names(Allocator allocator) {
-        var names = new java.util.ArrayList<String>();
-        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
-            names.add(d.decoratorName());
-        }
-        return names;
+        return all(allocator, Decorator.class).stream().map(Decorator::decoratorName).toList();
     }
 }

@@ -224,12 +224,7 @@ public final class Replayer {
 
     /** The debugging layers in the chain of {@code allocator}, which take the sites a trace recorded; null when none. */
     static DebugLayer[] debugLayers(Allocator allocator) {
-        var found = new java.util.ArrayList<DebugLayer>();
-        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
-            if (d instanceof DebugLayer layer) {
-                found.add(layer);
-            }
-        }
+        List<DebugLayer> found = Decorator.all(allocator, DebugLayer.class);
         return found.isEmpty() ? null : found.toArray(DebugLayer[]::new);
     }
 
@@ -244,17 +239,15 @@ public final class Replayer {
     /** What each layer with {@link Findings} in the chain of {@code allocator} found, by the layer's name. */
     static Map<String, Map<String, Object>> layerFindings(Allocator allocator) {
         var out = new LinkedHashMap<String, Map<String, Object>>();
-        for (Allocator a = allocator; a instanceof Decorator d; a = d.inner()) {
-            if (d instanceof Findings f) {
-                out.putIfAbsent(f.decoratorName(), f.findings());
-            }
+        for (Findings f : Decorator.all(allocator, Findings.class)) {
+            out.putIfAbsent(f.decoratorName(), f.findings());
         }
         return out;
     }
 
     /** The layers {@code allocator} runs under, outermost first: what results record as decorators. */
     static List<String> decorators(Allocator allocator) {
-        return List.copyOf(org.alloclab.api.Decorator.names(allocator));
+        return Decorator.names(allocator);
     }
 
     /**
