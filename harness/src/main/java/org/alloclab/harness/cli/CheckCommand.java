@@ -67,23 +67,20 @@ public final class CheckCommand implements Callable<Integer> {
         } else {
             AllocatorProvider provider = strategies.get(strategy);
             Parameters resolved = provider.resolve(parameters);
-            boolean interior;
-            try (var probe = Registry.virtualMemories().get("simulated").create(Map.of())) {
-                Allocator a = provider.create(resolved, probe);
-                for (String layer : layers) {
-                    a = Layers.wrap(a, layer, probe);            // unknown layers and values fail here
-                }
-                interior = a instanceof DebugLayer;               // it refuses a pointer into a block itself
-                a.close();
-            }
-            String label = strategy + " in " + String.join(", ", layers);
-            runner = ContractRunner.forFactory(label, vm -> {
+            java.util.function.Function<org.alloclab.api.VirtualMemory, Allocator> layered = vm -> {
                 Allocator a = provider.create(resolved, vm);
                 for (String layer : layers) {
                     a = Layers.wrap(a, layer, vm);
                 }
                 return a;
-            }).interiorPointers(interior);
+            };
+            boolean interior;
+            try (var probe = Registry.virtualMemories().get("simulated").create(Map.of());
+                 Allocator a = layered.apply(probe)) {             // unknown layers and values fail here
+                interior = a instanceof DebugLayer;               // it refuses a pointer into a block itself
+            }
+            runner = ContractRunner.forFactory(strategy + " in " + String.join(", ", layers), layered)
+                    .interiorPointers(interior);
         }
         if (tries != null) {
             runner.tries(tries);
