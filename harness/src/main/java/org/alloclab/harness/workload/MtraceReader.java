@@ -117,9 +117,7 @@ public final class MtraceReader {
                     if (e.size == 0) {
                         zero++;
                     }
-                    if (e.site != null) {
-                        ops.site(e.site);
-                    }
+                    ops.site(e.site);
                     slotOf.put(e.address, ops.allocate(Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)), alignment));
                 }
                 case '-' -> {
@@ -147,9 +145,7 @@ public final class MtraceReader {
                     if (e.size == 0) {
                         zero++;
                     }
-                    if (e.site != null) {
-                        ops.site(e.site);
-                    }
+                    ops.site(e.site);
                     ops.reallocate(slot, Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)));
                     slotOf.put(e.address, slot);
                 }

@@ -158,10 +158,7 @@ public final class Operations {
         var b = new Builder(name, new SlotSpace());
         b.space.next = slotCount;
         for (int i = 0; i < size; i++) {
-            String site = site(i);
-            if (site != null) {
-                b.site(site);
-            }
+            b.site(site(i));
             b.append(kind(i), slots[i], sizes[i], alignments[i]);
         }
         for (int i = 0; i < count; i++) {
@@ -312,8 +309,11 @@ public final class Operations {
             notes.merge(name, count, Long::sum);
         }
 
-        /** The site the next operation appended was called from (see {@link Operations#site(int)}). */
+        /** The site the next operation appended was called from (see {@link Operations#site(int)}); null for none. */
         public void site(String site) {
+            if (site == null) {
+                return;
+            }
             Integer id = siteIds.get(site);
             if (id == null) {
                 id = siteIds.size();
