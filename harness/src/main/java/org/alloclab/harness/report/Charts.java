@@ -93,16 +93,17 @@ final class Charts {
 
     /** A footprint chart: bytes (shown in MiB) against operations done. */
     Chart footprint(String title, List<Line> lines) {
-        var x = new NumberAxis("operations replayed");
-        x.setNumberFormatOverride(new DecimalFormat("#,##0"));
-        var y = new NumberAxis("MiB");
-        y.setAutoRangeIncludesZero(true);
-        return xy(title, x, y, lines);
+        return overOperations(title, "operations replayed", "MiB", lines);
     }
 
     /** Ratios (fragmentation, overhead) against operations done. */
     Chart ratios(String title, String yLabel, List<Line> lines) {
-        var x = new NumberAxis("allocations, frees and reallocations done");
+        return overOperations(title, "allocations, frees and reallocations done", yLabel, lines);
+    }
+
+    /** Lines against a count of operations, both axes linear from zero. */
+    private Chart overOperations(String title, String xLabel, String yLabel, List<Line> lines) {
+        var x = new NumberAxis(xLabel);
         x.setNumberFormatOverride(new DecimalFormat("#,##0"));
         var y = new NumberAxis(yLabel);
         y.setAutoRangeIncludesZero(true);
