@@ -313,13 +313,7 @@ final class PageHeap {
                 vm.release(a.region);
             }
         }
-        freeByStart.clear();
-        freeByLength.clear();
-        committed = 0;
-        reserved = 0;
-        spans = 0;
-        largeBlocks = 0;
-        largeBytes = 0;
+        forgetRuns();
         areas = new Areas(home == EMPTY ? new Area[0] : new Area[] {home});
         if (home != EMPTY) {
             vm.decommit(home.base, home.bytes);
@@ -335,6 +329,11 @@ final class PageHeap {
             vm.release(a.region);
         }
         areas = new Areas(new Area[0]);
+        forgetRuns();
+    }
+
+    /** Empties the free runs and zeroes the counts, for {@link #clear()} and {@link #releaseAll()}. */
+    private void forgetRuns() {
         freeByStart.clear();
         freeByLength.clear();
         committed = 0;
