@@ -191,8 +191,12 @@ final class Native {
                 if (rc != 0) {
                     return -1;
                 }
-                for (long i = 0; i < chunk; i++) {
-                    // Only the lowest bit is defined: the page is resident.
+                // Only the lowest bit of each byte is defined: the page is resident. Eight pages a read.
+                long i = 0;
+                for (; i + Long.BYTES <= chunk; i += Long.BYTES) {
+                    resident += Long.bitCount(vector.get(ValueLayout.JAVA_LONG_UNALIGNED, i) & 0x0101010101010101L);
+                }
+                for (; i < chunk; i++) {
                     resident += vector.get(ValueLayout.JAVA_BYTE, i) & 1;
                 }
                 done += chunk;
