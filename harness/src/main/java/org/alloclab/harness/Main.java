@@ -6,11 +6,15 @@ import java.util.List;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Stage;
+import org.alloclab.harness.cli.CellCommand;
 import org.alloclab.harness.cli.CheckCommand;
+import org.alloclab.harness.cli.CollectCommand;
 import org.alloclab.harness.cli.ListCommand;
+import org.alloclab.harness.cli.PlanCommand;
 import org.alloclab.harness.cli.ReplayCommand;
 import org.alloclab.harness.cli.ReportCommand;
 import org.alloclab.harness.cli.RunCommand;
+import org.alloclab.harness.cli.SubmitCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,8 +24,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "alloclab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A research framework for memory allocators: compare strategies, check them, measure them.",
-        subcommands = {ListCommand.class, RunCommand.class, ReplayCommand.class, ReportCommand.class, CheckCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ListCommand.class, RunCommand.class, ReplayCommand.class, PlanCommand.class, ReportCommand.class,
+                CheckCommand.class, SubmitCommand.class, CollectCommand.class, CellCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of bad input. */

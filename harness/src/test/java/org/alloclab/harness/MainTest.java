@@ -47,10 +47,11 @@ class MainTest {
     }
 
     @Test
-    void runWritesResultsWithEveryRequiredField() throws Exception {
+    void runMeasuresEveryCellInAJvmOfItsOwnAndWritesRepetitionsWithTheirSummary() throws Exception {
         Path config = dir.resolve("small.conf");
         Files.writeString(config, """
                 alloclab {
+                  repetitions = 2
                   virtual-memory.kind = [simulated, os]
                   strategies = [ { name = linear.vm }, { name = linear, parameters { capacity = 16MiB } } ]
                   workloads = [ { type = random, operations = 3000, phase-length = 1000 } ]
@@ -58,19 +59,25 @@ class MainTest {
                 """);
         Path results = dir.resolve("out");
         assertThat(run("run", "--config", config.toString(), "--out", results.toString())).as(err()).isZero();
-        assertThat(out()).contains("footprint", "linear.vm", "simulated", "Results:");
+        assertThat(out()).contains("footprint", "linear.vm", "simulated", "Results:", "8 cells", "a JVM per cell", "95% CI");
 
         JsonNode doc = new ObjectMapper().readTree(results.resolve("results.json").toFile());
         assertThat(doc.get("seed").asLong()).isEqualTo(42);
+        assertThat(doc.get("repetitions").asInt()).isEqualTo(2);
         assertThat(doc.get("command").toString()).contains("--config");
         assertThat(doc.get("environment").get("cpu_count").asInt()).isPositive();
         JsonNode runs = doc.get("results");
-        assertThat(runs).hasSize(4);
+        assertThat(runs).hasSize(8);
+        var pids = new java.util.HashSet<Long>();
         for (JsonNode r : runs) {
             for (String field : List.of("strategy", "workload", "events", "failures", "peak_live_bytes",
-                    "peak_committed_bytes", "footprint_ratio", "latency_ns")) {
+                    "peak_committed_bytes", "footprint_ratio", "latency_ns", "repetition", "cell", "pid", "jvm_flags", "host")) {
                 assertThat(r.has(field)).as("%s in %s", field, r).isTrue();
             }
+            assertThat(r.get("status").asText()).isEqualTo("ok");
+            assertThat(r.get("pid").asLong()).as("measured in a JVM of its own").isNotEqualTo(ProcessHandle.current().pid());
+            pids.add(r.get("pid").asLong());
+            assertThat(r.get("jvm_flags").toString()).contains("--enable-native-access");
             assertThat(r.get("failures").asLong()).isZero();
             assertThat(r.get("peak_committed_bytes").asLong()).isGreaterThanOrEqualTo(r.get("peak_live_bytes").asLong());
             assertThat(r.get("footprint_ratio").asDouble()).isGreaterThanOrEqualTo(1.0);
@@ -81,12 +88,30 @@ class MainTest {
             assertThat(allocate.get("p50").asLong()).isLessThanOrEqualTo(allocate.get("p99").asLong());
             assertThat(r.get("latency_ns").has("reset")).as("bump allocators are reset at phase ends").isTrue();
         }
+        assertThat(pids).as("every cell in a JVM of its own").hasSize(8);
+        assertThat(runs.findValuesAsText("repetition")).containsOnly("0", "1");
+
+        JsonNode summary = doc.get("summary");
+        assertThat(summary).hasSize(4);
+        for (JsonNode s : summary) {
+            assertThat(s.get("finished").asInt()).isEqualTo(2);
+            assertThat(s.get("cells")).hasSize(2);
+            for (String figure : List.of("elapsed_ms", "throughput_ops_per_s")) {
+                JsonNode f = s.get(figure);
+                assertThat(f.get("ci95_low").asDouble()).as(figure).isPositive()
+                        .isLessThanOrEqualTo(f.get("median").asDouble());
+                assertThat(f.get("ci95_high").asDouble()).as(figure).isGreaterThanOrEqualTo(f.get("median").asDouble());
+            }
+            assertThat(s.get("latency_ns").get("allocate").get("p99").get("median").asLong()).isPositive();
+            assertThat(s.has("varying")).as("alloclab's strategies repeat their footprint exactly: %s", s).isFalse();
+        }
         // linear commits its whole buffer up front; linear.vm only what it has used
         Map<String, Long> committed = new java.util.HashMap<>();
-        runs.forEach(r -> committed.put(r.get("strategy").asText() + "/" + r.get("virtual_memory").asText(),
+        summary.forEach(r -> committed.put(r.get("strategy").asText() + "/" + r.get("virtual_memory").asText(),
                 r.get("peak_committed_bytes").asLong()));
         assertThat(committed.get("linear/simulated")).isEqualTo(16L << 20);
         assertThat(committed.get("linear.vm/simulated")).isLessThan(16L << 20);
+        assertThat(Files.readString(results.resolve("report.html"))).contains("Mops/s");
     }
 
     @Test

@@ -110,14 +110,14 @@ class ThirdPartyStrategyTest {
                       strategies = [ { name = example.toy, parameters { capacity = 64MiB } } ]
                       workloads = [ { type = random, operations = 2000 } ]
                     }
-                    """, "test");
-            var runner = new org.alloclab.harness.run.ExperimentRunner(e, dir.resolve("out"), List.of("test"),
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                    """, "test").withExecution(Experiment.Execution.IN_PROCESS_ONCE);
+            var runner = new org.alloclab.harness.cells.ExperimentRunner(e, dir.resolve("out"), List.of("test"),
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), experiments);
             var results = runner.run();
             assertThat(results).hasSize(1);
-            assertThat(results.get(0).strategyName()).isEqualTo("example.toy");
-            assertThat(results.get(0).failures()).isZero();
-            assertThat(results.get(0).peakLiveBytes()).isPositive();
+            assertThat(results.get(0).subject().strategyName()).isEqualTo("example.toy");
+            assertThat(results.get(0).counts().failures()).isZero();
+            assertThat(results.get(0).bytes().peakLive()).isPositive();
         }
     }
 }

@@ -25,7 +25,7 @@ import org.alloclab.api.SegmentMemory;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.config.Experiment;
 import org.alloclab.harness.config.ExperimentLoader;
-import org.alloclab.harness.run.ExperimentRunner;
+import org.alloclab.harness.cells.ExperimentRunner;
 import org.alloclab.harness.run.Replayer;
 import org.alloclab.harness.run.RunResult;
 import org.alloclab.harness.workload.Operations;
@@ -54,8 +54,9 @@ class ThreadedRunTest {
             getClass().getClassLoader()).get("xmalloc");
 
     private List<RunResult> run(String config) {
-        Experiment e = loader.parse(config, "test");
-        var runner = new ExperimentRunner(e, dir.resolve("out"), List.of("test"), new PrintStream(OutputStream.nullOutputStream()));
+        Experiment e = loader.parse(config, "test").withExecution(Experiment.Execution.IN_PROCESS_ONCE);
+        var runner = new ExperimentRunner(e, dir.resolve("out"), List.of("test"), System.err,
+                loader);
         return runner.run();
     }
 
@@ -86,19 +87,19 @@ class ThreadedRunTest {
             RunResult r = results.get(w);
             List<Operations> streams = workloads.get(w);
             assertThat(r.threads()).isEqualTo(2);
-            assertThat(r.decorators()).containsExactly(LockingAllocator.NAME);
-            assertThat(r.strategyName()).isEqualTo("test.size-classes");
-            assertThat(r.failures()).isZero();
-            assertThat(r.skipped()).isZero();
-            assertThat(r.events()).isEqualTo(Streams.operations(streams));
+            assertThat(r.subject().decorators()).containsExactly(LockingAllocator.NAME);
+            assertThat(r.subject().strategyName()).isEqualTo("test.size-classes");
+            assertThat(r.counts().failures()).isZero();
+            assertThat(r.counts().skipped()).isZero();
+            assertThat(r.counts().events()).isEqualTo(Streams.operations(streams));
             // every call timed (latency-sampling = 1): the merged histograms hold both threads' calls
             assertThat(r.latency().get("allocate").getTotalCount()).isEqualTo(count(streams, Kind.ALLOCATE));
             assertThat(r.latency().get("free").getTotalCount()).isEqualTo(count(streams, Kind.FREE));
-            assertThat(r.peakLiveBytes()).isPositive();
-            assertThat(r.strategyStats()).containsKey(LockingAllocator.ACQUISITIONS);
-            assertThat(r.strategyStats().get(LockingAllocator.ACQUISITIONS)).isGreaterThanOrEqualTo(r.events() - count(streams, Kind.BARRIER));
-            assertThat(r.strategyStats().get(AllocatorStats.LIVE_BYTES)).as("everything freed at the end").isZero();
-            assertThat(r.harnessNanosPerEvent()).isPositive();
+            assertThat(r.bytes().peakLive()).isPositive();
+            assertThat(r.details().strategyStats()).containsKey(LockingAllocator.ACQUISITIONS);
+            assertThat(r.details().strategyStats().get(LockingAllocator.ACQUISITIONS)).isGreaterThanOrEqualTo(r.counts().events() - count(streams, Kind.BARRIER));
+            assertThat(r.details().strategyStats().get(AllocatorStats.LIVE_BYTES)).as("everything freed at the end").isZero();
+            assertThat(r.timing().harnessNanosPerEvent()).isPositive();
             assertThat(r.timeline().samples()).isNotEmpty();
             assertThat(r.throughput()).isPositive();
         }
@@ -122,10 +123,10 @@ class ThreadedRunTest {
                 }
                 """);
         assertThat(results).extracting(RunResult::threads).containsExactly(1, 2);
-        assertThat(results.get(0).decorators()).isEmpty();
-        assertThat(results.get(1).decorators()).containsExactly("locking");
-        assertThat(results.get(1).events()).isEqualTo(2 * results.get(0).events());
-        assertThat(results).allSatisfy(r -> assertThat(r.failures()).isZero());
+        assertThat(results.get(0).subject().decorators()).isEmpty();
+        assertThat(results.get(1).subject().decorators()).containsExactly("locking");
+        assertThat(results.get(1).counts().events()).isEqualTo(2 * results.get(0).counts().events());
+        assertThat(results).allSatisfy(r -> assertThat(r.counts().failures()).isZero());
     }
 
     @Test
@@ -140,9 +141,9 @@ class ThreadedRunTest {
                 }
                 """);
         RunResult r = results.getFirst();
-        assertThat(r.decorators()).containsExactly("locking");
-        assertThat(r.failures()).isZero();
-        assertThat(r.deferredFrees()).isPositive();
+        assertThat(r.subject().decorators()).containsExactly("locking");
+        assertThat(r.counts().failures()).isZero();
+        assertThat(r.counts().deferredFrees()).isPositive();
         assertThat(r.latency().get("reset").getTotalCount()).as("one reset per phase end of both threads").isEqualTo(2);
     }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import com.google.inject.Injector;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import jakarta.inject.Inject;
@@ -17,6 +16,7 @@ import org.alloclab.harness.config.Experiment;
 import org.alloclab.harness.config.ExperimentLoader;
 import org.alloclab.harness.workload.TraceWorkload;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -60,17 +60,17 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "threads replaying each trace at once, each a copy of its own (default 1; a list is a sweep)")
     List<Integer> threads = List.of(1);
 
+    @Mixin
+    ExecutionOptions execution;
+
     private final ExperimentLoader loader;
-    private final Injector injector;
     private final PrintStream console;
     private final List<String> arguments;
 
-    /** The command; experiments get a child injector of {@code injector}. */
+    /** The command. */
     @Inject
-    public ReplayCommand(ExperimentLoader loader, Injector injector, PrintStream console,
-                         @Named("arguments") List<String> arguments) {
+    public ReplayCommand(ExperimentLoader loader, PrintStream console, @Named("arguments") List<String> arguments) {
         this.loader = loader;
-        this.injector = injector;
         this.console = console;
         this.arguments = arguments;
     }
@@ -97,7 +97,7 @@ public final class ReplayCommand implements Callable<Integer> {
         settings.put("strategies", strategyList);
         settings.put("workloads", workloads);
         String hocon = ConfigValueFactory.fromMap(Map.of("alloclab", settings)).render(ConfigRenderOptions.concise());
-        Experiment experiment = loader.parse(hocon, "the replay command line");
-        return ExperimentExecution.execute(experiment, out, injector, console, arguments);
+        Experiment experiment = execution.apply(loader.parse(hocon, "the replay command line"));
+        return ExperimentExecution.execute(experiment, out, loader, console, arguments);
     }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import jakarta.inject.Inject;
+import org.alloclab.harness.cells.Merge;
+import org.alloclab.harness.cells.Plan;
 import org.alloclab.harness.report.Comparison;
 import org.alloclab.harness.report.ReportWriter;
 import picocli.CommandLine.Command;
@@ -40,6 +42,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (Path f : folders) {
+            if (Plan.isIn(f)) {
+                Merge.write(f);                   // what the cells' files hold now, even after an interruption
+            }
+        }
         if (folders.size() == 1) {
             Path page = ReportWriter.write(folders.getFirst(), new LinkedHashSet<>(heapMaps));
             console.println("Report: " + page);

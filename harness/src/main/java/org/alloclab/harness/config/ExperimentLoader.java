@@ -36,7 +36,11 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map", "threads", "output", "virtual-memory", "strategies", "workloads", "layers");
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map",
+            "threads", "output", "virtual-memory", "strategies", "workloads", "layers", "repetitions", "fork", "jvm-args",
+            "cell-timeout", "jobs");
+    /** The most repetitions of a cell an experiment may ask for. */
+    public static final int MAX_REPETITIONS = 1000;
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
     public static final int MAX_THREADS = 512;
 
@@ -160,6 +164,7 @@ public final class ExperimentLoader {
         }
         double heapMapAt = heapMap(a);
         List<Integer> threads = threads(a);
+        Experiment.Execution execution = execution(a);
         Path output = Path.of(get(a, "output", () -> a.getString("output")));
 
         var vms = new ArrayList<Experiment.VirtualMemorySpec>();
@@ -169,12 +174,17 @@ public final class ExperimentLoader {
             String path = ROOT + ".virtual-memory." + kind;
             Map<String, Object> given = section == null ? Map.of() : object(section, path).unwrapped();
             for (Variant v : Sweep.expand(given)) {
+                var definition = new LinkedHashMap<String, Object>();
+                definition.put("kind", kind);
+                definition.put(kind, v.values());
                 vms.add(new Experiment.VirtualMemorySpec(kind + v.suffix(), provider,
-                        resolve(provider, v.values(), section == null ? a.getValue("virtual-memory.kind") : section, path)));
+                        resolve(provider, v.values(), section == null ? a.getValue("virtual-memory.kind") : section, path),
+                        definition));
             }
         }
 
         List<Experiment.LayerSpec> around = layers(a.getValue("layers"), ROOT + ".layers");
+        List<Object> aroundDefinitions = unwrappedList(a.getValue("layers"));
         var strategySpecs = new ArrayList<Experiment.StrategySpec>();
         var labels = new HashSet<String>();
         List<? extends ConfigObject> strategyList = list(a, "strategies");
@@ -187,6 +197,9 @@ public final class ExperimentLoader {
             var wrapped = new ArrayList<>(entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
                     : List.<Experiment.LayerSpec>of());
             wrapped.addAll(around);
+            var layerDefinitions = new ArrayList<Object>(entry.containsKey("layers") ? unwrappedList(entry.get("layers"))
+                    : List.of());
+            layerDefinitions.addAll(aroundDefinitions);
             String base = entry.containsKey("label") ? string(entry, "label", path) : name + layerSuffix(wrapped);
             ConfigValue section = entry.get("parameters");
             Map<String, Object> given = section == null ? Map.of() : object(section, path + ".parameters").unwrapped();
@@ -196,9 +209,14 @@ public final class ExperimentLoader {
                     throw new ConfigurationException(where(entry) + path + ": two strategies are labelled '" + label
                             + "'; give one a label = \"...\" of its own");
                 }
+                var definition = new LinkedHashMap<String, Object>();
+                definition.put("name", name);
+                definition.put("label", label);
+                definition.put("parameters", v.values());
+                definition.put("layers", layerDefinitions);
                 strategySpecs.add(new Experiment.StrategySpec(label, provider,
                         resolve(provider, v.values(), section == null ? entry : section, path + ".parameters"),
-                        List.copyOf(wrapped)));
+                        List.copyOf(wrapped), definition));
             }
         }
 
@@ -214,16 +232,89 @@ public final class ExperimentLoader {
             params.remove("name");
             String name = entry.containsKey("name") ? string(entry, "name", path) : type;
             for (Variant v : Sweep.expand(params)) {
-                workloadSpecs.add(new Experiment.WorkloadSpec(name + v.suffix(), provider,
-                        resolve(provider, v.values(), entry, path)));
+                Parameters resolved = resolve(provider, v.values(), entry, path);
+                var definition = new LinkedHashMap<String, Object>();
+                definition.put("type", type);
+                definition.put("name", name + v.suffix());
+                definition.putAll(v.values());
+                workloadSpecs.add(new Experiment.WorkloadSpec(name + v.suffix(), provider, resolved,
+                        workloadSeed(seed, type, resolved), definition));
             }
         }
         if (strategySpecs.isEmpty() || workloadSpecs.isEmpty()) {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
         }
         Map<String, Object> rendered = a.root().unwrapped();
-        return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, output, List.copyOf(vms), List.copyOf(strategySpecs),
-                List.copyOf(workloadSpecs), rendered);
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, execution, output,
+                List.copyOf(vms), List.copyOf(strategySpecs), List.copyOf(workloadSpecs), rendered);
+    }
+
+    /**
+     * The seed of a workload's operations: the experiment's seed mixed with the workload's type and every
+     * parameter's value (defaults included, in name order), through SplitMix64's finaliser. Not its place
+     * in the list, nor its name: adding, removing or reordering workloads, or renaming one, leaves the
+     * operations of every other as they were.
+     */
+    static long workloadSeed(long experimentSeed, String type, Parameters parameters) {
+        String definition = type + new java.util.TreeMap<>(parameters.asMap());
+        long h = experimentSeed;
+        for (byte b : definition.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = mix(h ^ (b & 0xff));
+        }
+        return mix(h + definition.length());
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** A list as plain values (strings, numbers, maps), as a configuration would write it again. */
+    private static List<Object> unwrappedList(ConfigValue v) {
+        return v.valueType() == ConfigValueType.LIST ? new ArrayList<>(((com.typesafe.config.ConfigList) v).unwrapped())
+                : List.of();
+    }
+
+    /** {@code repetitions}, {@code fork}, {@code jvm-args}, {@code cell-timeout} and {@code jobs}. */
+    private static Experiment.Execution execution(Config a) {
+        int repetitions = get(a, "repetitions", () -> a.getInt("repetitions"));
+        if (repetitions < 1 || repetitions > MAX_REPETITIONS) {
+            throw new ConfigurationException(where(a.getValue("repetitions")) + ROOT + ".repetitions: must be from 1 to "
+                    + MAX_REPETITIONS + ", was " + repetitions);
+        }
+        boolean fork = get(a, "fork", () -> a.getBoolean("fork"));
+        List<String> jvmArgs;
+        try {
+            jvmArgs = a.getStringList("jvm-args");
+        } catch (ConfigException.WrongType e) {
+            throw new ConfigurationException(where(a.getValue("jvm-args")) + ROOT
+                    + ".jvm-args: must be a list of JVM options, like [\"-Xmx2g\", \"-XX:+UseParallelGC\"]", e);
+        }
+        for (String arg : jvmArgs) {
+            if (!arg.startsWith("-") || arg.startsWith("-cp") || arg.startsWith("-classpath")
+                    || arg.startsWith("--class-path") || arg.equals("-jar")) {
+                throw new ConfigurationException(where(a.getValue("jvm-args")) + ROOT + ".jvm-args: '" + arg
+                        + "' is not a JVM option alloclab can pass on (an option starts with '-'; the class path is"
+                        + " the parent's own)");
+            }
+        }
+        java.time.Duration timeout;
+        try {
+            timeout = a.getDuration("cell-timeout");
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw new ConfigurationException(where(a.getValue("cell-timeout")) + ROOT
+                    + ".cell-timeout: must be a duration like 90s, 10m or 2h", e);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new ConfigurationException(where(a.getValue("cell-timeout")) + ROOT + ".cell-timeout: must be positive, was "
+                    + a.getValue("cell-timeout").unwrapped());
+        }
+        int jobs = get(a, "jobs", () -> a.getInt("jobs"));
+        if (jobs < 1 || jobs > 1024) {
+            throw new ConfigurationException(where(a.getValue("jobs")) + ROOT + ".jobs: must be from 1 to 1024, was " + jobs);
+        }
+        return new Experiment.Execution(repetitions, fork, List.copyOf(jvmArgs), timeout, jobs);
     }
 
     /**

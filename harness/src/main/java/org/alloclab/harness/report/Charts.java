@@ -138,6 +138,15 @@ final class Charts {
 
     /** Horizontal bars, one per row, with a value label; {@code peers} are drawn grey. */
     Chart bars(String title, String valueLabel, List<String> rows, double[] values, List<String> peers, String format) {
+        return bars(title, valueLabel, rows, values, null, null, peers, format);
+    }
+
+    /**
+     * Horizontal bars, one per row, with a whisker from {@code lows[i]} to {@code highs[i]} across bar {@code i}
+     * (a 95% confidence interval) where both are given and not NaN; {@code lows} and {@code highs} may be null.
+     */
+    Chart bars(String title, String valueLabel, List<String> rows, double[] values, double[] lows, double[] highs,
+               List<String> peers, String format) {
         var data = new DefaultCategoryDataset();
         for (int i = 0; i < rows.size(); i++) {
             data.addValue(values[i], peers.contains(rows.get(i)) ? "peer" : "strategy", rows.get(i));
@@ -147,6 +156,29 @@ final class Charts {
             public Paint getItemPaint(int row, int column) {
                 String name = (String) getPlot().getDataset().getColumnKey(column);
                 return peers.contains(name) ? new Color(0x9E9E9E) : colour(name);
+            }
+
+            @Override
+            public void drawItem(java.awt.Graphics2D g2, org.jfree.chart.renderer.category.CategoryItemRendererState state,
+                                 java.awt.geom.Rectangle2D dataArea, CategoryPlot plot, CategoryAxis domainAxis,
+                                 org.jfree.chart.axis.ValueAxis rangeAxis, org.jfree.data.category.CategoryDataset dataset,
+                                 int row, int column, int pass) {
+                super.drawItem(g2, state, dataArea, plot, domainAxis, rangeAxis, dataset, row, column, pass);
+                if (lows == null || highs == null || dataset.getValue(row, column) == null) {
+                    return;
+                }
+                int i = rows.indexOf((String) dataset.getColumnKey(column));
+                if (i < 0 || Double.isNaN(lows[i]) || Double.isNaN(highs[i])) {
+                    return;
+                }
+                double y = domainAxis.getCategoryMiddle(column, dataset.getColumnCount(), dataArea, plot.getDomainAxisEdge());
+                double x0 = rangeAxis.valueToJava2D(lows[i], dataArea, plot.getRangeAxisEdge());
+                double x1 = rangeAxis.valueToJava2D(highs[i], dataArea, plot.getRangeAxisEdge());
+                g2.setPaint(Color.BLACK);
+                g2.setStroke(new BasicStroke(1.2f));
+                g2.draw(new java.awt.geom.Line2D.Double(x0, y, x1, y));
+                g2.draw(new java.awt.geom.Line2D.Double(x0, y - 4, x0, y + 4));
+                g2.draw(new java.awt.geom.Line2D.Double(x1, y - 4, x1, y + 4));
             }
         };
         renderer.setBarPainter(new StandardBarPainter());
@@ -161,6 +193,15 @@ final class Charts {
         plot.setOrientation(PlotOrientation.HORIZONTAL);
         style(plot);
         plot.getRangeAxis().setUpperMargin(0.15);
+        if (highs != null) {
+            double most = 0;
+            for (int i = 0; i < values.length; i++) {
+                most = Math.max(most, Math.max(values[i], Double.isNaN(highs[i]) ? 0 : highs[i]));
+            }
+            if (most > 0) {
+                plot.getRangeAxis().setRange(0, most * 1.15);
+            }
+        }
         var chart = new JFreeChart(title, TITLE, plot, false);
         return draw(chart, title, rows.size(), 760, 80 + 26 * rows.size());
     }

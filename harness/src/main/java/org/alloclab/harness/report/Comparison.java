@@ -13,6 +13,7 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.alloclab.harness.report.RunFolder.Run;
 import org.alloclab.harness.report.Table.Cell;
+import org.alloclab.harness.run.Schema;
 
 /**
  * Two runs side by side ({@code alloclab report A B}): every (strategy, virtual memory, workload, threads)
@@ -39,8 +40,9 @@ public final class Comparison {
         var charts = new Charts(strategies);
         Map<String, Run> left = index(before);
         Map<String, Run> right = index(after);
-        var t = new Table.Builder("comparison", "B against A", "Each row is a run both folders have. B ÷ A below 1 is"
-                + " better for footprint and latency, above 1 for throughput.",
+        var t = new Table.Builder("comparison", "B against A", "Each row is a run both folders have (with repetitions,"
+                + " the median throughput and the median repetition's latency). B ÷ A below 1 is better for footprint and"
+                + " latency, above 1 for throughput.",
                 List.of("strategy", "virtual memory", "workload", "threads", "footprint A", "footprint B", "B ÷ A",
                         "throughput A (Mops/s)", "throughput B", "B ÷ A", "allocate p99 A (ns)", "p99 B", "B ÷ A",
                         "free p99 A (ns)", "p99 B", "B ÷ A"));
@@ -53,8 +55,8 @@ public final class Comparison {
             }
             var cells = new ArrayList<Cell>(List.of(Cell.text(x.strategy()), Cell.text(x.virtualMemory()),
                     Cell.text(x.workload()), Cell.number(String.valueOf(x.threads()), x.threads())));
-            triple(cells, x.number("footprint_ratio"), y.number("footprint_ratio"), "%.3f");
-            triple(cells, x.number("throughput_ops_per_s") / 1e6, y.number("throughput_ops_per_s") / 1e6, "%.2f");
+            triple(cells, Report.footprintRatio(x), Report.footprintRatio(y), "%.3f");
+            triple(cells, x.median(Schema.THROUGHPUT) / 1e6, y.median(Schema.THROUGHPUT) / 1e6, "%.2f");
             triple(cells, p99(x, "allocate"), p99(y, "allocate"), "%.0f");
             triple(cells, p99(x, "free"), p99(y, "free"), "%.0f");
             t.row(cells);
@@ -108,9 +110,9 @@ public final class Comparison {
     }
 
     private static String describe(RunFolder f) {
-        Object env = f.header().get("environment");
-        String commit = env instanceof Map<?, ?> m ? String.valueOf(m.get("git_commit")) : "?";
-        return f.runs().size() + " runs, started " + f.header().getOrDefault("started", "?") + ", commit " + commit;
+        Object env = f.header().get(Schema.ENVIRONMENT);
+        String commit = env instanceof Map<?, ?> m ? String.valueOf(m.get(Schema.GIT_COMMIT)) : "?";
+        return f.runs().size() + " runs, started " + f.header().getOrDefault(Schema.STARTED, "?") + ", commit " + commit;
     }
 
     private static List<Cell> row(String folder, Run r) {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.alloclab.harness.run.Schema;
+
 /** The run's metadata as the report shows it: what ran where, and the exact command that runs it again. */
 final class Metadata {
 
@@ -52,11 +54,26 @@ final class Metadata {
                 : "one call in " + header.get("latency_sampling") + " timed");
         add(rows, "bytes written into new blocks", header.get("touch"));
         add(rows, "heap map taken", header.get("heap_map"));
+        add(rows, "repetitions", header.get(Schema.REPETITIONS) == null ? null
+                : header.get(Schema.REPETITIONS) + " per cell, run in a seeded random order");
+        add(rows, "cells run", header.get(Schema.FORK) == null ? null : Boolean.TRUE.equals(header.get(Schema.FORK))
+                ? "each in a JVM of its own, at most " + header.get(Schema.CELL_TIMEOUT_S) + " s each"
+                + (header.get(Schema.JVM_ARGS) instanceof List<?> a && !a.isEmpty() ? ", with " + String.join(" ",
+                a.stream().map(String::valueOf).toList()) : "")
+                : "all in one JVM (--in-process)");
+        if (header.get(Schema.CELL_COUNTS) instanceof Map<?, ?> counts) {
+            add(rows, "cells", counts.get(Schema.OK) + " finished of " + counts.get("planned") + " planned"
+                    + (((Number) counts.get(Schema.FAILED)).intValue() + ((Number) counts.get(Schema.CRASHED)).intValue()
+                    + ((Number) counts.get(Schema.TIMED_OUT)).intValue() > 0 ? "; " + counts.get(Schema.FAILED) + " failed, "
+                    + counts.get(Schema.CRASHED) + " crashed, " + counts.get(Schema.TIMED_OUT) + " timed out" : "")
+                    + (((Number) counts.get("missing")).intValue() > 0 ? "; " + counts.get("missing") + " without a result" : ""));
+        }
+        add(rows, "measured on", folder.hosts().isEmpty() ? null : String.join(", ", folder.hosts()));
         if (header.get("environment") instanceof Map<?, ?> env) {
             env.forEach((k, v) -> add(rows, String.valueOf(k).replace('_', ' '), v));
         }
         add(rows, "results folder", folder.folder().toAbsolutePath().normalize());
-        add(rows, "runs", folder.runs().size() + " finished, " + folder.failures().size() + " failed");
+        add(rows, "runs", folder.runs().size() + " cells' figures, " + folder.failures().size() + " cells failed");
         if (!folder.benchmarks().isEmpty()) {
             add(rows, "JMH results", folder.benchmarks().size() + " scores (jmh.json)");
         }

@@ -13,6 +13,7 @@ import org.HdrHistogram.HistogramIterationValue;
 import org.alloclab.harness.report.RunFolder.Run;
 import org.alloclab.harness.report.Table.Cell;
 import org.alloclab.harness.run.HeapSnapshot;
+import org.alloclab.harness.run.Schema;
 
 /**
  * What a report of one results folder shows, built from the folder alone: tables, charts and heap maps,
@@ -45,6 +46,10 @@ final class Report {
         folder.runs().forEach(r -> names.add(r.strategy()));
         folder.benchmarks().forEach(b -> names.add(b.param("strategy")));
         this.charts = new Charts(List.copyOf(names));
+        Section notes = notes();
+        if (notes != null) {
+            sections.add(notes);
+        }
         if (!folder.runs().isEmpty()) {
             sections.add(footprintRatios());
             sections.add(summary());
@@ -103,11 +108,11 @@ final class Report {
             boolean complete = true;
             for (String w : workloads) {
                 Run r = e.getValue().get(w);
-                if (r == null || Double.isNaN(r.number("footprint_ratio"))) {
+                if (r == null || Double.isNaN(footprintRatio(r))) {
                     complete = false;
                     continue;
                 }
-                logSum += Math.log(r.number("footprint_ratio"));
+                logSum += Math.log(footprintRatio(r));
                 n++;
             }
             geo.put(e.getKey(), complete && n > 0 ? Math.exp(logSum / n) : Double.NaN);
@@ -122,8 +127,8 @@ final class Report {
                     cells.add(Cell.text("—"));
                     continue;
                 }
-                double ratio = r.number("footprint_ratio");
-                boolean failed = r.count("failures", 0) > 0;
+                double ratio = footprintRatio(r);
+                boolean failed = r.count(Schema.FAILURES, 0) > 0;
                 anyFailed |= failed;
                 Cell c = Cell.number(Format.ratio(ratio) + (failed ? " †" : ""), Double.isNaN(ratio) ? null : ratio);
                 cells.add(failed ? c.unranked() : c);
@@ -147,24 +152,66 @@ final class Report {
                 List.of(t.build()), List.of(), List.of());
     }
 
+    /** A run's footprint ratio: the median over its repetitions when they differed (peers that decay by time). */
+    static double footprintRatio(Run r) {
+        return r.varying().get(Schema.FOOTPRINT_RATIO) instanceof Map<?, ?> m && m.get(Schema.MEDIAN) instanceof Number n
+                ? n.doubleValue() : r.number(Schema.FOOTPRINT_RATIO);
+    }
+
+    // ---- what to keep in mind ------------------------------------------------------------------------
+
+    /** Warnings about the timings: measured beside other cells, or on several machines; null when none apply. */
+    private Section notes() {
+        var text = new ArrayList<String>();
+        if (folder.contended()) {
+            text.add("Some cells were measured with other cells running at once (--jobs above 1): their times, throughput"
+                    + " and latencies are contended and should not be compared or published; footprint figures are not"
+                    + " affected.");
+        }
+        List<String> hosts = folder.hosts();
+        if (hosts.size() > 1) {
+            text.add("The cells ran on " + hosts.size() + " machines (" + String.join(", ", hosts) + "): a timing compared"
+                    + " across cells that ran on different machines compares the machines too. Footprint figures are not"
+                    + " affected.");
+        }
+        if (!folder.failures().isEmpty()) {
+            text.add(folder.failures().size() + " cell" + (folder.failures().size() == 1 ? "" : "s") + " did not finish;"
+                    + " see Failed cells.");
+        }
+        if (text.isEmpty()) {
+            return null;
+        }
+        return new Section("notes", "Read this first", String.join(" ", text), List.of(), List.of(), List.of());
+    }
+
     // ---- all runs ----------------------------------------------------------------------------------
 
     private Section summary() {
-        var t = new Table.Builder("runs", "Every run", "Latency in nanoseconds per call, the timer's own cost included;"
-                + " throughput is operations per second of replay time.",
-                List.of("strategy", "virtual memory", "workload", "threads", "operations", "failed", "peak live",
-                        "peak committed", "footprint", "resident", "committed after free-all", "throughput (Mops/s)",
+        var t = new Table.Builder("runs", "Every cell", "One row per strategy, virtual memory, workload and threads: footprint"
+                + " figures (the same in every repetition for alloclab's strategies; ~ marks one that varied, whose median"
+                + " is shown), and the median over the repetitions of the replay time, the throughput (operations per"
+                + " second of replay time) and the latency percentiles (nanoseconds per call, the timer's own cost"
+                + " included), with the 95% confidence interval of the time and throughput.",
+                List.of("strategy", "virtual memory", "workload", "threads", "repetitions", "operations", "failed",
+                        "peak live", "peak committed", "footprint", "resident", "committed after free-all",
+                        "replay time (ms)", "95% CI (ms)", "throughput (Mops/s)", "95% CI (Mops/s)",
                         "allocate p50 / p99 / p99.9", "free p50 / p99 / p99.9"));
         for (Run r : folder.runs()) {
+            double[] time = r.interval(Schema.ELAPSED_MS);
+            double[] mops = r.interval(Schema.THROUGHPUT);
+            double throughput = r.median(Schema.THROUGHPUT);
             t.row(List.of(Cell.text(r.strategy()), Cell.text(r.virtualMemory()), Cell.text(r.workload()),
                     Cell.number(String.valueOf(r.threads()), r.threads()),
-                    Cell.number(Format.count(r.count("events", 0)), r.count("events", 0)),
-                    Cell.number(Format.count(r.count("failures", 0)), r.count("failures", 0)),
-                    bytes(r.count("peak_live_bytes", -1)), bytes(r.count("peak_committed_bytes", -1)),
-                    Cell.number(Format.ratio(r.number("footprint_ratio")), nullIfNaN(r.number("footprint_ratio"))),
-                    Cell.number(Format.ratio(r.number("resident_ratio")), nullIfNaN(r.number("resident_ratio"))),
-                    bytes(r.count("committed_after_free_all_bytes", -1)),
-                    Cell.number(Format.mops(r.number("throughput_ops_per_s")), nullIfNaN(r.number("throughput_ops_per_s"))),
+                    Cell.number(String.valueOf(r.repetitions().size()), r.repetitions().size()),
+                    Cell.number(Format.count(r.count(Schema.EVENTS, 0)), r.count(Schema.EVENTS, 0)),
+                    Cell.number(Format.count(r.count(Schema.FAILURES, 0)), r.count(Schema.FAILURES, 0)),
+                    bytes(r, Schema.PEAK_LIVE_BYTES), bytes(r, Schema.PEAK_COMMITTED_BYTES),
+                    ratio(r, Schema.FOOTPRINT_RATIO), ratio(r, Schema.RESIDENT_RATIO),
+                    bytes(r, Schema.COMMITTED_AFTER_FREE_ALL_BYTES),
+                    Cell.number(String.format(Locale.ROOT, "%.1f", r.median(Schema.ELAPSED_MS)), r.median(Schema.ELAPSED_MS)),
+                    Cell.text(time == null ? "—" : String.format(Locale.ROOT, "%.1f–%.1f", time[0], time[1])),
+                    Cell.number(Format.mops(throughput), nullIfNaN(throughput)),
+                    Cell.text(mops == null ? "—" : Format.mops(mops[0]) + "–" + Format.mops(mops[1])),
                     Cell.number(percentiles(r, "allocate"), null), Cell.number(percentiles(r, "free"), null)));
         }
         return new Section("runs", "Runs", "", List.of(t.build()), List.of(), List.of());
@@ -178,11 +225,26 @@ final class Report {
         return Cell.number(b < 0 ? "—" : Format.bytes(b), b < 0 ? null : b);
     }
 
+    /** A footprint figure of a run, marked ~ when it differed between repetitions (the summary's median then). */
+    private static Cell bytes(Run r, String key) {
+        Object varied = r.varying().get(key);
+        long b = varied instanceof Map<?, ?> m && m.get(Schema.MEDIAN) instanceof Number n ? n.longValue() : r.count(key, -1);
+        return Cell.number(b < 0 ? "—" : (varied != null ? "~" : "") + Format.bytes(b), b < 0 ? null : b);
+    }
+
+    private static Cell ratio(Run r, String key) {
+        Object varied = r.varying().get(key);
+        double v = varied instanceof Map<?, ?> m && m.get(Schema.MEDIAN) instanceof Number n ? n.doubleValue() : r.number(key);
+        return Cell.number((varied != null && !Double.isNaN(v) ? "~" : "") + Format.ratio(v), nullIfNaN(v));
+    }
+
     private static String percentiles(Run r, String op) {
-        if (r.entry().get("latency_ns") instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> p) {
-            return p.get("p50") + " / " + p.get("p99") + " / " + p.get("p999");
+        double p50 = r.latencyMedian(op, Schema.P50);
+        if (Double.isNaN(p50)) {
+            return "—";
         }
-        return "—";
+        return Math.round(p50) + " / " + Math.round(r.latencyMedian(op, Schema.P99)) + " / "
+                + Math.round(r.latencyMedian(op, Schema.P999));
     }
 
     // ---- throughput --------------------------------------------------------------------------------
@@ -191,15 +253,22 @@ final class Report {
         var list = new ArrayList<Charts.Chart>();
         for (String w : folder.workloads()) {
             List<Run> runs = new ArrayList<>(folder.runsOf(w));
-            runs.sort((a, b) -> Double.compare(b.number("throughput_ops_per_s"), a.number("throughput_ops_per_s")));
+            runs.sort((a, b) -> Double.compare(b.median(Schema.THROUGHPUT), a.median(Schema.THROUGHPUT)));
             var labels = runs.stream().map(folder::label).toList();
-            double[] values = runs.stream().mapToDouble(r -> r.number("throughput_ops_per_s") / 1e6).toArray();
+            double[] values = runs.stream().mapToDouble(r -> r.median(Schema.THROUGHPUT) / 1e6).toArray();
+            double[] lows = runs.stream().mapToDouble(r -> r.interval(Schema.THROUGHPUT) == null ? Double.NaN
+                    : r.interval(Schema.THROUGHPUT)[0] / 1e6).toArray();
+            double[] highs = runs.stream().mapToDouble(r -> r.interval(Schema.THROUGHPUT) == null ? Double.NaN
+                    : r.interval(Schema.THROUGHPUT)[1] / 1e6).toArray();
             var peers = runs.stream().filter(Run::peer).map(folder::label).toList();
             list.add(charts.bars("Throughput on " + w, "million operations per second (higher is better)", labels, values,
-                    peers, "0.00"));
+                    lows, highs, peers, "0.00"));
         }
         return new Section("throughput", "Throughput", "Operations replayed per second of replay time, one call in "
-                + folder.header().getOrDefault("latency_sampling", "?") + " timed. Peers in grey.", List.of(), list, List.of());
+                + folder.header().getOrDefault(Schema.LATENCY_SAMPLING, "?") + " timed: the median over each cell's"
+                + " repetitions, each measured in a JVM of its own, with its 95% confidence interval as a whisker. Peers"
+                + " in grey." + (folder.contended() ? " Some cells ran beside others (--jobs): their figures are"
+                + " contended." : ""), List.of(), list, List.of());
     }
 
     // ---- footprint over time -----------------------------------------------------------------------
@@ -248,7 +317,8 @@ final class Report {
 
     private Section latency() {
         var list = new ArrayList<Charts.Chart>();
-        var table = new Table.Builder("latency", "Latency percentiles (ns)", "From the runs' HdrHistogram logs.",
+        var table = new Table.Builder("latency", "Latency percentiles (ns)", "From the HdrHistogram log of each cell's"
+                + " median repetition (the one whose replay time was the median).",
                 List.of("strategy", "workload", "operation", "timed calls", "p50", "p90", "p99", "p99.9", "p99.99", "max"));
         for (String w : folder.workloads()) {
             var ops = new LinkedHashSet<String>();
@@ -336,10 +406,16 @@ final class Report {
     // ---- failures ----------------------------------------------------------------------------------
 
     private Section failures() {
-        var t = new Table.Builder("failures", "Runs that failed", "", List.of("strategy", "virtual memory", "workload", "error"));
+        var t = new Table.Builder("failures", "Cells that did not finish", "failed: the replay threw (a debugging layer's"
+                + " report, a failed verify); crashed: the cell's JVM died (the signal, exit code and the first lines it"
+                + " left); timed_out: it ran past cell-timeout and was killed. Every other cell ran regardless.",
+                List.of("strategy", "virtual memory", "workload", "threads", "repetition", "status", "reason"));
         for (RunFolder.Failure f : folder.failures()) {
-            t.row(List.of(Cell.text(f.strategy()), Cell.text(f.virtualMemory()), Cell.text(f.workload()), Cell.text(f.error())));
+            t.row(List.of(Cell.text(f.strategy()), Cell.text(f.virtualMemory()), Cell.text(f.workload()),
+                    Cell.number(String.valueOf(f.threads()), f.threads()),
+                    Cell.text(f.repetition() < 0 ? "—" : String.valueOf(f.repetition())),
+                    Cell.text(f.status()), Cell.text(f.error())));
         }
-        return new Section("failures", "Failed runs", "", List.of(t.build()), List.of(), List.of());
+        return new Section("failures", "Failed cells", "", List.of(t.build()), List.of(), List.of());
     }
 }

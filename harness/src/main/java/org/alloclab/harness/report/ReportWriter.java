@@ -21,6 +21,7 @@ import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.Template;
 import org.HdrHistogram.Histogram;
 import org.alloclab.harness.report.RunFolder.Run;
+import org.alloclab.harness.run.Schema;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -64,6 +65,7 @@ public final class ReportWriter {
                 }
             }
             writeDistributions(csv.resolve("latency-distribution.csv"), runs);
+            writeRepetitions(csv.resolve("repetitions.csv"), runs);
             writeTimelines(csv.resolve("timeline.csv"), runs);
             Path page = folder.resolve("report.html");
             Files.writeString(page, PAGE.execute(context(report)));
@@ -172,6 +174,43 @@ public final class ReportWriter {
                         csv.printRecord(r.strategy(), r.virtualMemory(), r.workload(), r.threads(), e.getKey(),
                                 v.getPercentileLevelIteratedTo(), v.getValueIteratedTo(), v.getTotalCountToThisValue());
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Every repetition of every cell, a row each, for a plotting tool to draw a figure's spread: what was
+     * measured, in which cell, by which process on which machine, and its figures.
+     */
+    private static void writeRepetitions(Path file, RunFolder folder) throws IOException {
+        var columns = List.of(Schema.STRATEGY, Schema.VIRTUAL_MEMORY, Schema.WORKLOAD, Schema.THREADS, Schema.REPETITION,
+                Schema.CELL, Schema.PID, Schema.HOST, Schema.MEASURED_WITH_JOBS, Schema.WARMUP_REPLAYS, Schema.ELAPSED_MS,
+                Schema.THROUGHPUT, Schema.PEAK_LIVE_BYTES, Schema.PEAK_COMMITTED_BYTES, Schema.PEAK_RESIDENT_BYTES,
+                Schema.COMMITTED_AFTER_FREE_ALL_BYTES, Schema.FOOTPRINT_RATIO);
+        var ops = List.of("allocate", "free");
+        var header = new ArrayList<String>(columns);
+        for (String op : ops) {
+            for (String p : List.of(Schema.P50, Schema.P99, Schema.P999)) {
+                header.add(op + "_" + p + "_ns");
+            }
+        }
+        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+            csv.printRecord(header);
+            for (Run r : folder.runs()) {
+                for (Map<String, Object> rep : r.repetitions()) {
+                    var row = new ArrayList<Object>();
+                    for (String c : columns) {
+                        Object v = rep.get(c);
+                        row.add(v == null ? "" : v);
+                    }
+                    for (String op : ops) {
+                        for (String p : List.of(Schema.P50, Schema.P99, Schema.P999)) {
+                            row.add(rep.get(Schema.LATENCY_NS) instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> m
+                                    && m.get(p) != null ? m.get(p) : "");
+                        }
+                    }
+                    csv.printRecord(row);
                 }
             }
         }

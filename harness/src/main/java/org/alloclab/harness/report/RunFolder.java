@@ -15,6 +15,7 @@ import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
 import org.alloclab.harness.run.HeapSnapshot;
+import org.alloclab.harness.run.Schema;
 
 /**
  * What a results folder holds, read back for a report: {@code results.json} of a run or replay (its
@@ -32,8 +33,63 @@ public final class RunFolder {
     private final List<Failure> failures;
     private final List<Benchmark> benchmarks;
 
-    /** One finished run: its entry of results.json and what its files hold. */
-    public record Run(Map<String, Object> entry, Map<String, Histogram> latency, Path heapMapFile) {
+    /**
+     * One finished run — with repetitions, the repetition whose replay time was the median of its cell's
+     * (the one whose charts are drawn) — its entry of results.json, what its files hold, and the summary of
+     * all its repetitions (null for results written before repetitions, or when none is there).
+     *
+     * @param repetitions every finished repetition's entry, this one's included
+     */
+    public record Run(Map<String, Object> entry, Map<String, Histogram> latency, Path heapMapFile,
+                      Map<String, Object> summary, List<Map<String, Object>> repetitions) {
+
+        /** One run with no repetitions besides itself. */
+        public Run(Map<String, Object> entry, Map<String, Histogram> latency, Path heapMapFile) {
+            this(entry, latency, heapMapFile, null, List.of(entry));
+        }
+
+        /**
+         * A figure of the summary ({@code elapsed_ms}, {@code throughput_ops_per_s}): its median, or this
+         * run's own figure when there is no summary.
+         */
+        public double median(String key) {
+            if (summary != null && summary.get(key) instanceof Map<?, ?> m && m.get(Schema.MEDIAN) instanceof Number n) {
+                return n.doubleValue();
+            }
+            return number(key);
+        }
+
+        /** The 95% confidence interval of a figure of the summary, {low, high}, or null when there is none. */
+        public double[] interval(String key) {
+            if (summary != null && summary.get(key) instanceof Map<?, ?> m && m.get(Schema.CI95_LOW) instanceof Number lo
+                    && m.get(Schema.CI95_HIGH) instanceof Number hi) {
+                return new double[] {lo.doubleValue(), hi.doubleValue()};
+            }
+            return null;
+        }
+
+        /** The median of a latency percentile over the repetitions, or this run's own. */
+        public double latencyMedian(String op, String percentile) {
+            if (summary != null && summary.get(Schema.LATENCY_NS) instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> o
+                    && o.get(percentile) instanceof Map<?, ?> p && p.get(Schema.MEDIAN) instanceof Number n) {
+                return n.doubleValue();
+            }
+            if (entry.get(Schema.LATENCY_NS) instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> p
+                    && p.get(percentile) instanceof Number n) {
+                return n.doubleValue();
+            }
+            return Double.NaN;
+        }
+
+        /** Footprint figures that differed between the repetitions, by key (empty when none did). */
+        public Map<?, ?> varying() {
+            return summary != null && summary.get(Schema.VARYING) instanceof Map<?, ?> m ? m : Map.of();
+        }
+
+        /** Whether any repetition was measured beside other cells (--jobs above 1). */
+        public boolean contended() {
+            return repetitions.stream().anyMatch(r -> r.get(Schema.MEASURED_WITH_JOBS) instanceof Number n && n.intValue() > 1);
+        }
 
         /** A string field of the entry. */
         public String text(String key) {
@@ -53,27 +109,27 @@ public final class RunFolder {
 
         /** The strategy's label. */
         public String strategy() {
-            return text("strategy");
+            return text(Schema.STRATEGY);
         }
 
         /** The workload's name. */
         public String workload() {
-            return text("workload");
+            return text(Schema.WORKLOAD);
         }
 
         /** The virtual memory's label. */
         public String virtualMemory() {
-            return text("virtual_memory");
+            return text(Schema.VIRTUAL_MEMORY);
         }
 
         /** Threads that replayed the workload. */
         public int threads() {
-            return (int) count("threads", 1);
+            return (int) count(Schema.THREADS, 1);
         }
 
         /** Whether the strategy's memory is its own, not the run's virtual memory (the peers). */
         public boolean peer() {
-            return Boolean.TRUE.equals(entry.get("external_memory")) || entry.get("vm_stats") == null;
+            return Boolean.TRUE.equals(entry.get(Schema.EXTERNAL_MEMORY)) || entry.get(Schema.VM_STATS) == null;
         }
 
         /** The label a report gives this run among others of its workload. */
@@ -88,7 +144,7 @@ public final class RunFolder {
 
         /** A column of the timeline. */
         public long[] timeline(String column) {
-            if (!(entry.get("timeline") instanceof Map<?, ?> t) || !(t.get(column) instanceof List<?> values)) {
+            if (!(entry.get(Schema.TIMELINE) instanceof Map<?, ?> t) || !(t.get(column) instanceof List<?> values)) {
                 return new long[0];
             }
             return values.stream().mapToLong(v -> ((Number) v).longValue()).toArray();
@@ -108,8 +164,13 @@ public final class RunFolder {
         }
     }
 
-    /** A run that failed, with its error. */
-    public record Failure(String strategy, String virtualMemory, String workload, String error) {
+    /**
+     * A cell that did not finish, with how it ended ({@code failed}, {@code crashed}, {@code timed_out}) and why.
+     *
+     * @param repetition the repetition, or -1 for results written before repetitions
+     */
+    public record Failure(String strategy, String virtualMemory, String workload, int threads, int repetition,
+                          String status, String error) {
     }
 
     /**
@@ -169,24 +230,47 @@ public final class RunFolder {
                 throw new IllegalArgumentException("cannot read " + results + ": " + e.getMessage(), e);
             }
             header.putAll(doc);
-            header.remove("results");
-            if (!(doc.get("results") instanceof List<?> list)) {
+            header.remove(Schema.RESULTS);
+            header.remove(Schema.SUMMARY);
+            if (!(doc.get(Schema.RESULTS) instanceof List<?> list)) {
                 throw new IllegalArgumentException(results + " has no 'results' list: not a results file of alloclab");
             }
+            var summaries = new LinkedHashMap<String, Map<String, Object>>();
+            if (doc.get(Schema.SUMMARY) instanceof List<?> summary) {
+                for (Object o : summary) {
+                    var m = (Map<String, Object>) o;
+                    summaries.put(key(m), m);
+                }
+            }
+            var groups = new LinkedHashMap<String, List<Map<String, Object>>>();
             for (Object o : list) {
                 var entry = (Map<String, Object>) o;
-                if (entry.containsKey("error")) {
-                    failures.add(new Failure(String.valueOf(entry.get("strategy")), String.valueOf(entry.get("virtual_memory")),
-                            String.valueOf(entry.get("workload")), String.valueOf(entry.get("error"))));
+                if (entry.containsKey(Schema.ERROR)) {
+                    failures.add(new Failure(String.valueOf(entry.get(Schema.STRATEGY)),
+                            String.valueOf(entry.get(Schema.VIRTUAL_MEMORY)), String.valueOf(entry.get(Schema.WORKLOAD)),
+                            entry.get(Schema.THREADS) instanceof Number t ? t.intValue() : 1,
+                            entry.get(Schema.REPETITION) instanceof Number r ? r.intValue() : -1,
+                            entry.get(Schema.STATUS) == null ? Schema.FAILED : String.valueOf(entry.get(Schema.STATUS)),
+                            String.valueOf(entry.get(Schema.ERROR))));
                     continue;
                 }
+                groups.computeIfAbsent(entry.containsKey(Schema.REPETITION) ? key(entry) : "#" + groups.size(),
+                        k -> new ArrayList<>()).add(entry);
+            }
+            for (var g : groups.entrySet()) {
+                List<Map<String, Object>> reps = g.getValue();
+                Map<String, Object> entry = medianRepetition(reps);
                 Map<String, Histogram> latency = new LinkedHashMap<>();
-                if (entry.get("latency_files") instanceof Map<?, ?> files && files.get("hlog") instanceof String hlog) {
+                if (entry.get(Schema.LATENCY_FILES) instanceof Map<?, ?> files && files.get(Schema.HLOG) instanceof String hlog) {
                     latency = readLog(folder.resolve(hlog));
                 }
-                Path heap = entry.get("heap_map_file") instanceof String h && Files.exists(folder.resolve(h))
-                        ? folder.resolve(h) : null;
-                runs.add(new Run(entry, latency, heap));
+                Path heap = null;
+                for (Map<String, Object> r : reps) {            // the first repetition keeps the cell's heap map
+                    if (heap == null && r.get(Schema.HEAP_MAP_FILE) instanceof String h && Files.exists(folder.resolve(h))) {
+                        heap = folder.resolve(h);
+                    }
+                }
+                runs.add(new Run(entry, latency, heap, summaries.get(g.getKey()), List.copyOf(reps)));
             }
         }
         Path bench = folder.resolve("bench.json");
@@ -199,6 +283,20 @@ public final class RunFolder {
         }
         var benchmarks = Files.exists(jmh) ? readJmh(jmh) : List.<Benchmark>of();
         return new RunFolder(folder, header, List.copyOf(runs), List.copyOf(failures), benchmarks);
+    }
+
+    /** The key that groups the repetitions of one cell: strategy, virtual memory, workload, threads. */
+    private static String key(Map<String, Object> entry) {
+        return entry.get(Schema.STRATEGY) + " | " + entry.get(Schema.VIRTUAL_MEMORY) + " | " + entry.get(Schema.WORKLOAD)
+                + " | " + (entry.get(Schema.THREADS) instanceof Number t ? t.intValue() : 1);
+    }
+
+    /** The repetition whose replay time is the median (the lower of the middle two for an even count). */
+    private static Map<String, Object> medianRepetition(List<Map<String, Object>> reps) {
+        var sorted = new ArrayList<>(reps);
+        sorted.sort(java.util.Comparator.comparingDouble(r -> r.get(Schema.ELAPSED_MS) instanceof Number n
+                ? n.doubleValue() : Double.MAX_VALUE));
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     /** The histograms of an interval log, by tag (operation kind). */
@@ -262,12 +360,12 @@ public final class RunFolder {
         return header;
     }
 
-    /** The finished runs, in the order they ran. */
+    /** The finished runs, one per cell (its median repetition), in the order of the results. */
     public List<Run> runs() {
         return runs;
     }
 
-    /** The runs that failed. */
+    /** The cells that did not finish. */
     public List<Failure> failures() {
         return failures;
     }
@@ -295,6 +393,24 @@ public final class RunFolder {
     /** Whether the runs differ in threads. */
     public boolean severalThreadCounts() {
         return runs.stream().map(Run::threads).distinct().count() > 1;
+    }
+
+    /** Whether any run was measured beside other cells (--jobs above 1), so its timings are contended. */
+    public boolean contended() {
+        return runs.stream().anyMatch(Run::contended);
+    }
+
+    /** The hosts the runs were measured on, in the order they appear. */
+    public List<String> hosts() {
+        var hosts = new java.util.LinkedHashSet<String>();
+        for (Run r : runs) {
+            for (Map<String, Object> rep : r.repetitions()) {
+                if (rep.get(Schema.HOST) != null) {
+                    hosts.add(String.valueOf(rep.get(Schema.HOST)));
+                }
+            }
+        }
+        return List.copyOf(hosts);
     }
 
     /** A run's label in this folder's report. */

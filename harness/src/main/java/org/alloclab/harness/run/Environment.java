@@ -16,14 +16,15 @@ public final class Environment {
     /** JDK, OS, CPU model and count, and the git commit of the working directory when there is one. */
     public static Map<String, Object> describe() {
         var env = new LinkedHashMap<String, Object>();
-        env.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+        env.put(Schema.JDK, System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version"));
-        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        env.put(Schema.OS, System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
-        env.put("cpu_model", cpuModel());
-        env.put("cpu_count", Runtime.getRuntime().availableProcessors());
-        env.put("git_commit", gitCommit());
-        env.put("timer_overhead_ns", timerOverhead());
+        env.put(Schema.HOST, host());
+        env.put(Schema.CPU_MODEL, cpuModel());
+        env.put(Schema.CPU_COUNT, Runtime.getRuntime().availableProcessors());
+        env.put(Schema.GIT_COMMIT, gitCommit());
+        env.put(Schema.TIMER_OVERHEAD_NS, timerOverhead());
         return env;
     }
 
@@ -43,7 +44,25 @@ public final class Environment {
         return samples[samples.length / 2];
     }
 
-    private static String cpuModel() {
+    /** This machine's name: what a cluster's node is called, so results measured on two machines can be told apart. */
+    public static String host() {
+        String name = System.getenv("HOSTNAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+            } catch (IOException | RuntimeException e) {
+                try {
+                    name = java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.net.UnknownHostException u) {
+                    name = "unknown";
+                }
+            }
+        }
+        return name;
+    }
+
+    /** The CPU's model as the system names it, or "unknown". */
+    public static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {

@@ -12,7 +12,7 @@ import org.alloclab.api.VirtualMemory;
  * with {@link Capability#EXTERNAL_MEMORY} (glibc, jemalloc, …) never touches that virtual memory, so its
  * own {@code committed_bytes} and, when it reports one, {@code resident_bytes} are used.
  */
-final class Footprint {
+final class FootprintProbe {
 
     /** What a footprint probe returns when a figure is not known. */
     static final long UNKNOWN = -1;
@@ -22,7 +22,7 @@ final class Footprint {
     private final boolean external;
     private final boolean kernel;
 
-    Footprint(Allocator allocator, VirtualMemory vm) {
+    FootprintProbe(Allocator allocator, VirtualMemory vm) {
         this.allocator = allocator;
         this.vm = vm;
         this.external = allocator.supports(Capability.EXTERNAL_MEMORY);

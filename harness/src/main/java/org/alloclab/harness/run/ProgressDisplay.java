@@ -17,7 +17,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * {@link Replayer.Progress}); the bar itself only stores the count there and is redrawn by the library's
  * own thread a few times a second.
  */
-final class ProgressDisplay implements AutoCloseable {
+public final class ProgressDisplay implements AutoCloseable {
 
     /** Runs with more operations than this (warm-ups included) show a bar. */
     static final long LONG_RUN = 1_000_000;
@@ -35,7 +35,7 @@ final class ProgressDisplay implements AutoCloseable {
      * A bar called {@code task} over {@code operations}, printed to {@code out} — or a display that shows
      * nothing when {@code out} is not the terminal's standard output or the run is short.
      */
-    static ProgressDisplay open(PrintStream out, String task, long operations) {
+    public static ProgressDisplay open(PrintStream out, String task, long operations) {
         if (operations <= LONG_RUN || out != System.out || !interactive()) {
             return HIDDEN;
         }
@@ -61,12 +61,12 @@ final class ProgressDisplay implements AutoCloseable {
     }
 
     /** Whether a bar is drawn. */
-    boolean shown() {
+    public boolean shown() {
         return bar != null;
     }
 
     /** A progress listener for a replay that starts after {@code before} operations of this run. */
-    Replayer.Progress after(long before) {
+    public Replayer.Progress after(long before) {
         if (bar == null) {
             return Replayer.Progress.NONE;
         }

@@ -1,23 +1,18 @@
 package org.alloclab.harness.run;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.HdrHistogram.Histogram;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.Capability;
 import org.alloclab.api.Decorator;
-import org.alloclab.api.Frame;
 import org.alloclab.api.Memory;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.debug.DebugLayer;
 import org.alloclab.debug.Findings;
 import org.alloclab.harness.workload.Operations;
-import org.alloclab.harness.workload.Operations.Kind;
 import org.alloclab.harness.workload.Streams;
 
 /**
@@ -39,8 +34,9 @@ import org.alloclab.harness.workload.Streams;
  * and {@link Allocator#verify()} is called, so every run is also a correctness check.
  *
  * <h2>Threads</h2>
- * A workload of one stream is replayed by the calling thread, by the loop below, which is the same for
- * one thread as it was before threads existed. A workload of several streams goes to
+ * Every replay runs one loop per stream, {@link StreamReplay}, and ends with one epilogue,
+ * {@link Replay#finish}. A workload of one stream is replayed by the calling thread, which samples the
+ * footprint between operations (so its peak live bytes are exact); a workload of several goes to
  * {@link ThreadedReplay}: one platform thread per stream, cross-thread handovers and meeting points as
  * {@link Operations} defines them, per-thread histograms merged at the end.
  *
@@ -76,13 +72,14 @@ public final class Replayer {
         ALL
     }
 
-    private static final int TIMELINE_POINTS = 500;
+    private static final int TIMELINE_POINTS = 250;
 
     private final Touch touch;
     private final int latencySampling;
     private final Progress progress;
     private final Duration waitTimeout;
     private final double heapMapAt;
+    private final boolean verify;
 
     /** {@link #withHeapMap(double)}: take the heap map when live bytes peak. */
     public static final double HEAP_MAP_AT_PEAK = -1;
@@ -95,10 +92,11 @@ public final class Replayer {
      * @param latencySampling time one call in this many (a power of two; 1 times every call)
      */
     public Replayer(Touch touch, int latencySampling) {
-        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT, HEAP_MAP_OFF);
+        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT, HEAP_MAP_OFF, true);
     }
 
-    private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout, double heapMapAt) {
+    private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout, double heapMapAt,
+                     boolean verify) {
         if (latencySampling < 1 || Integer.bitCount(latencySampling) != 1) {
             throw new IllegalArgumentException("latency sampling must be a power of two, was " + latencySampling);
         }
@@ -110,11 +108,21 @@ public final class Replayer {
         this.progress = progress;
         this.waitTimeout = waitTimeout;
         this.heapMapAt = heapMapAt;
+        this.verify = verify;
     }
 
     /** This replayer telling {@code progress} how far each replay has come. */
     public Replayer withProgress(Progress progress) {
-        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, verify);
+    }
+
+    /**
+     * This replayer for warm-up replays: everything as a measured replay does it except the strategy's
+     * {@link Allocator#verify()} after the operations, which the measured replay of the same operations
+     * makes (the replay loop's code and profile are the same either way).
+     */
+    public Replayer forWarmUp() {
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, false);
     }
 
     /**
@@ -122,7 +130,7 @@ public final class Replayer {
      * handover or a meeting (default {@link #DEFAULT_WAIT_TIMEOUT}).
      */
     public Replayer withWaitTimeout(Duration timeout) {
-        return new Replayer(touch, latencySampling, progress, timeout, heapMapAt);
+        return new Replayer(touch, latencySampling, progress, timeout, heapMapAt, verify);
     }
 
     /**
@@ -136,7 +144,7 @@ public final class Replayer {
             throw new IllegalArgumentException("a heap map is taken at the peak (-1), never (0) or after a fraction"
                     + " of the operations in (0, 1], not at " + at);
         }
-        return new Replayer(touch, latencySampling, progress, waitTimeout, at);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, at, verify);
     }
 
     /** Where a heap map of {@code ops} is taken: after this many operations, or -1 for none. */
@@ -190,10 +198,11 @@ public final class Replayer {
         long best = Long.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
             long before = round * total;
-            var threaded = new ThreadedReplay(Touch.NONE, latencySampling, done -> progress.reached(before + done),
-                    waitTimeout);
+            var bare = new Replayer(Touch.NONE, latencySampling, done -> progress.reached(before + done), waitTimeout,
+                    HEAP_MAP_OFF, true);
             try (var noop = NoopAllocator.forRound(round)) {
-                long elapsed = threaded.replay("calibration", Map.of(), streams, noop, null).elapsedNanos();
+                long elapsed = ThreadedReplay.replay(bare, new Labels("calibration", Map.of()), streams, noop, null)
+                        .elapsedNanos();
                 if (round >= 2) {
                     best = Math.min(best, elapsed);
                 }
@@ -203,37 +212,52 @@ public final class Replayer {
     }
 
     /**
-     * Replays a workload of one or several streams (see {@link Operations}): one stream as
-     * {@link #replay(String, Map, Operations, Allocator, VirtualMemory)}, several on as many threads at once.
-     * With several, {@code allocator} must be {@link Capability#THREAD_SAFE} (wrap it in a
+     * Replays a workload of one or several streams (see {@link Operations}): one stream by the calling
+     * thread, several on as many threads at once, all through the one loop of {@link StreamReplay}. With
+     * several, {@code allocator} must be {@link Capability#THREAD_SAFE} (wrap it in a
      * {@link org.alloclab.api.LockingAllocator} when it is not) and the streams must pass
      * {@link Streams#check(List)}.
+     *
+     * @param label      the strategy's label for the result
+     * @param parameters the strategy's parameters, for the result
+     * @param allocator  a fresh allocator over {@code vm}
+     * @param vm         the run's own virtual memory; null only for calibration
      */
     public RunResult replay(String label, Map<String, Object> parameters, List<Operations> streams, Allocator allocator,
                             VirtualMemory vm) {
+        var what = new Labels(label, parameters);
         if (streams.size() == 1) {
-            return replay(label, parameters, streams.getFirst(), allocator, vm);
+            return replayOne(what, streams.getFirst(), allocator, vm);
         }
         if (!allocator.supports(Capability.THREAD_SAFE)) {
             throw new IllegalArgumentException(allocator.strategy() + " is not thread-safe: " + streams.size()
                     + " threads can only use it through a locking layer");
         }
-        return new ThreadedReplay(touch, latencySampling, progress, waitTimeout)
-                .replay(label, parameters, streams, allocator, vm);
+        return ThreadedReplay.replay(this, what, streams, allocator, vm);
+    }
+
+    /** Replays one stream {@code ops}; see {@link #replay(String, Map, List, Allocator, VirtualMemory)}. */
+    public RunResult replay(String label, Map<String, Object> parameters, Operations ops, Allocator allocator,
+                            VirtualMemory vm) {
+        return replayOne(new Labels(label, parameters), ops, allocator, vm);
+    }
+
+    /** What a result is labelled with: the strategy's label and parameters. */
+    record Labels(String strategy, Map<String, Object> parameters) {
+    }
+
+    /** The result of a calibration replay: only the events and the time are meaningful. */
+    static RunResult calibration(Operations ops, long elapsedNanos) {
+        return new RunResult(new RunResult.Subject("calibration", "calibration.noop", Map.of(), "none", ops.name(), 1,
+                List.of()), new RunResult.Counts(ops.size(), 0, 0, 0), new RunResult.Bytes(0, 0, -1, 0, 0, -1),
+                new RunResult.Timing(elapsedNanos, 1, Double.NaN, 0), Map.of(), new Timeline(),
+                new RunResult.Details(Map.of(), null, Map.of(), Map.of(), Map.of(), null));
     }
 
     /** The debugging layers in the chain of {@code allocator}, which take the sites a trace recorded; null when none. */
     static DebugLayer[] debugLayers(Allocator allocator) {
         List<DebugLayer> found = Decorator.all(allocator, DebugLayer.class);
         return found.isEmpty() ? null : found.toArray(DebugLayer[]::new);
-    }
-
-    private static void recordedSite(DebugLayer[] layers, String site) {
-        if (site != null) {
-            for (DebugLayer layer : layers) {
-                layer.nextSite(site);
-            }
-        }
     }
 
     /** What each layer with {@link Findings} in the chain of {@code allocator} found, by the layer's name. */
@@ -271,147 +295,52 @@ public final class Replayer {
         return (double) best / Math.max(1, ops.size());
     }
 
-    /**
-     * Replays {@code ops}.
-     *
-     * @param label      the strategy's label for the result
-     * @param parameters the strategy's parameters, for the result
-     * @param allocator  a fresh allocator over {@code vm}
-     * @param vm         the run's own virtual memory; null only for calibration
-     */
-    public RunResult replay(String label, Map<String, Object> parameters, Operations ops, Allocator allocator,
-                            VirtualMemory vm) {
-        boolean canFree = allocator.supports(Capability.FREE);
-        boolean canRealloc = allocator.supports(Capability.REALLOCATE);
-        boolean resetAtPhaseEnd = !canFree && allocator.supports(Capability.RESET);
-        boolean framesForWorkload = !canFree && allocator.supports(Capability.FRAMES);
-        Memory memory = allocator.memory();
-        Footprint footprint = vm == null ? null : new Footprint(allocator, vm);
-        var timeline = new Timeline();
-        DebugLayer[] siteTakers = ops.hasSites() ? debugLayers(allocator) : null;
-
-        var histograms = new EnumMap<Kind, Histogram>(Kind.class);
-        for (Kind k : Kind.values()) {
-            histograms.put(k, new Histogram(3));
+    /** One stream by the calling thread: exact peak live, the footprint sampled between operations. */
+    private RunResult replayOne(Labels what, Operations ops, Allocator allocator, VirtualMemory vm) {
+        var replay = new Replay(1, ops.slotCount(), allocator, touch, latencySampling, waitTimeout.toNanos());
+        var probe = new OneThreadProbe(ops, allocator, vm);
+        var loop = new StreamReplay(0, ops, replay, probe, ops.hasSites() ? debugLayers(allocator) : null);
+        probe.start();
+        loop.run();
+        long elapsed = System.nanoTime() - probe.started - probe.probing;
+        if (vm == null) {
+            return calibration(ops, elapsed);
         }
-        Histogram allocateTimes = histograms.get(Kind.ALLOCATE);
-        Histogram freeTimes = histograms.get(Kind.FREE);
-        Histogram reallocTimes = histograms.get(Kind.REALLOCATE);
-        Histogram resetTimes = histograms.get(Kind.PHASE_END);
-        Histogram frameTimes = histograms.get(Kind.FRAME_BEGIN);
+        return replay.finish(what, List.of(loop), List.of(ops), vm, probe.footprint, probe.timeline, elapsed,
+                loop.peakLive, probe.heap, verify);
+    }
 
-        long[] address = new long[ops.slotCount()];
-        long[] requested = new long[ops.slotCount()];
-        var frames = new ArrayDeque<Frame>();
-        long live = 0;
-        long peakLive = 0;
+    /**
+     * What the one-thread replay does between operations, its time excluded from the replay's: a footprint
+     * sample every {@code n / 250} operations and each time live bytes pass their high by 2% (so
+     * peaks are seen), the heap map at its operation, and progress at each sample.
+     */
+    private final class OneThreadProbe implements StreamReplay.Probe {
+        final FootprintProbe footprint;
+        final Timeline timeline = new Timeline();
+        final Allocator allocator;
+        final VirtualMemory vm;
+        final int sampleEvery;
+        final int heapMapIndex;
+        HeapSnapshot heap;
         long nextPeakSample = 1;
-        long failures = 0;
-        long skipped = 0;
-        long deferred = 0;
-        int n = ops.size();
-        int sampleEvery = Math.max(1, n / TIMELINE_POINTS);
-        long mask = latencySampling - 1;
-        long dice = 0x9E3779B97F4A7C15L;
-        long probing = 0;
-        int heapMapIndex = vm == null ? -1 : heapMapIndex(ops);
-        HeapSnapshot heap = null;
-        long started = System.nanoTime();
+        long started;
+        long probing;
 
-        for (int i = 0; i < n; i++) {
-            dice ^= dice << 13;
-            dice ^= dice >>> 7;
-            dice ^= dice << 17;
-            boolean timed = (dice & mask) == 0;
-            int slot = ops.slot(i);
-            switch (ops.kind(i)) {
-                case ALLOCATE -> {
-                    long size = ops.requestSize(i);
-                    if (siteTakers != null) {
-                        recordedSite(siteTakers, ops.site(i));
-                    }
-                    long t0 = timed ? System.nanoTime() : 0;
-                    long a = allocator.allocate(size, ops.alignment(i));
-                    if (timed) {
-                        allocateTimes.recordValue(System.nanoTime() - t0);
-                    }
-                    if (a == 0) {
-                        failures++;
-                        continue;
-                    }
-                    address[slot] = a;
-                    requested[slot] = size;
-                    live += size;
-                    touch(memory, a, size, slot);
-                }
-                case FREE -> {
-                    long a = address[slot];
-                    if (a == 0) {
-                        skipped++;
-                        continue;
-                    }
-                    if (canFree) {
-                        long t0 = timed ? System.nanoTime() : 0;
-                        allocator.free(a);
-                        if (timed) {
-                            freeTimes.recordValue(System.nanoTime() - t0);
-                        }
-                    } else {
-                        deferred++;
-                    }
-                    address[slot] = 0;
-                    live -= requested[slot];
-                }
-                case REALLOCATE -> {
-                    long a = address[slot];
-                    if (a == 0) {
-                        skipped++;
-                        continue;
-                    }
-                    long size = ops.requestSize(i);
-                    if (siteTakers != null) {
-                        recordedSite(siteTakers, ops.site(i));
-                    }
-                    long t0 = timed ? System.nanoTime() : 0;
-                    long moved = canRealloc ? allocator.reallocate(a, size)
-                            : emulateReallocate(allocator, a, requested[slot], size, canFree);
-                    if (timed) {
-                        reallocTimes.recordValue(System.nanoTime() - t0);
-                    }
-                    if (moved == 0) {
-                        failures++;
-                        continue;
-                    }
-                    address[slot] = moved;
-                    live += size - requested[slot];
-                    requested[slot] = size;
-                }
-                case PHASE_END -> {
-                    if (resetAtPhaseEnd) {
-                        long t0 = System.nanoTime();
-                        allocator.reset();
-                        resetTimes.recordValue(System.nanoTime() - t0);
-                    }
-                }
-                case FRAME_BEGIN -> {
-                    if (framesForWorkload) {
-                        long t0 = System.nanoTime();
-                        frames.push(allocator.pushFrame());
-                        frameTimes.recordValue(System.nanoTime() - t0);
-                    }
-                }
-                case FRAME_END -> {
-                    if (framesForWorkload) {
-                        long t0 = System.nanoTime();
-                        allocator.popFrame(frames.pop());
-                        frameTimes.recordValue(System.nanoTime() - t0);
-                    }
-                }
-                case BARRIER -> { }                      // one thread meets only itself
-            }
-            if (live > peakLive) {
-                peakLive = live;
-            }
+        OneThreadProbe(Operations ops, Allocator allocator, VirtualMemory vm) {
+            this.footprint = vm == null ? null : new FootprintProbe(allocator, vm);
+            this.allocator = allocator;
+            this.vm = vm;
+            this.sampleEvery = Math.max(1, ops.size() / TIMELINE_POINTS);
+            this.heapMapIndex = vm == null ? -1 : heapMapIndex(ops);
+        }
+
+        void start() {
+            started = System.nanoTime();
+        }
+
+        @Override
+        public void after(int i, long live) {
             if (i == heapMapIndex) {
                 long p0 = System.nanoTime();
                 heap = HeapSnapshot.take(allocator, vm, i + 1L, live);
@@ -421,48 +350,31 @@ public final class Replayer {
                 long p0 = System.nanoTime();
                 timeline.add(new Timeline.Sample(i + 1L, p0 - started - probing, live, footprint.committed(),
                         footprint.resident()));
-                nextPeakSample = Math.max(nextPeakSample, live + live / 100 + 1);
+                nextPeakSample = Math.max(nextPeakSample, live + live / 50 + 1);
                 progress.reached(i + 1L);
                 probing += System.nanoTime() - p0;
             }
         }
-        long elapsed = System.nanoTime() - started - probing;
-        if (footprint == null) {
-            return RunResult.calibration(ops, elapsed);
-        }
-        Map<String, Map<String, Object>> findings = layerFindings(allocator);
-        long committedEnd = footprint.committed();
-        timeline.add(new Timeline.Sample(n, elapsed, live, committedEnd, footprint.resident()));
+    }
 
-        for (int slot = 0; slot < address.length; slot++) {      // free what survived
-            if (address[slot] != 0 && canFree) {
-                allocator.free(address[slot]);
-            }
-        }
-        while (!frames.isEmpty()) {
-            allocator.popFrame(frames.pop());
-        }
-        if (resetAtPhaseEnd) {
-            allocator.reset();
-        }
-        long committedAfterFreeAll = footprint.committed();
-        long residentAfterFreeAll = footprint.resident();
-        allocator.verify();
+    Touch touch() {
+        return touch;
+    }
 
-        var latency = new LinkedHashMap<String, Histogram>();
-        latency.put("allocate", allocateTimes);
-        latency.put("free", freeTimes);
-        latency.put("reallocate", reallocTimes);
-        latency.put("reset", resetTimes);
-        latency.put("frame", frameTimes);
-        latency.values().removeIf(h -> h.getTotalCount() == 0);
-        long exactPeak = footprint.exactPeakCommitted();
-        return new RunResult(label, allocator.strategy(), parameters, vm.kind(), ops.name(), ops.size(), failures,
-                skipped, deferred, peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
-                timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, elapsed,
-                latencySampling, Double.NaN, latency, timeline, allocator.stats().asMap(),
-                footprint.external() ? null : vm.stats(), ops.notes(), 1, decorators(allocator), heap, 0, vm.counters(),
-                findings);
+    int latencySampling() {
+        return latencySampling;
+    }
+
+    long waitNanos() {
+        return waitTimeout.toNanos();
+    }
+
+    Progress progress() {
+        return progress;
+    }
+
+    boolean verifies() {
+        return verify;
     }
 
     static long emulateReallocate(Allocator allocator, long address, long oldSize, long newSize, boolean canFree) {
@@ -474,10 +386,6 @@ public final class Replayer {
             }
         }
         return moved;
-    }
-
-    private void touch(Memory memory, long address, long size, int slot) {
-        touch(touch, memory, address, size, slot);
     }
 
     /** Writes into a new block what {@code touch} says. */

@@ -4,77 +4,49 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.HdrHistogram.Histogram;
 
 /**
- * Writes {@code results.json} into a run's folder, again after every finished run (to a temporary file
- * moved into place), so an interrupted experiment keeps everything it had finished.
+ * Writes a run as results record it: its entry of {@code results.json} under the keys of {@link Schema},
+ * and beside it its latency histograms as an HdrHistogram interval log ({@code .hlog}, one tagged
+ * histogram per operation kind) and as percentile distributions ({@code .hgrm}, in nanoseconds), and its
+ * heap map ({@code .heap.json.gz}), each named in the entry by its path relative to the results folder.
  */
 public final class ResultsWriter {
 
-    private final Path folder;
-    private final Map<String, Object> header;
-    private final List<Map<String, Object>> results = new ArrayList<>();
-    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    /**
-     * @param folder the run's folder, created if needed
-     * @param header what comes before the results: command, configuration, seed, environment
-     */
-    public ResultsWriter(Path folder, Map<String, Object> header) {
-        this.folder = folder;
-        this.header = header;
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create the output folder " + folder + ": " + e, e);
-        }
-    }
-
-    /** The results file. */
-    public Path file() {
-        return folder.resolve("results.json");
+    private ResultsWriter() {
     }
 
     /**
-     * Adds a finished run and rewrites the file; writes the run's latency histograms beside it, as an
-     * HdrHistogram interval log ({@code .hlog}, one tagged histogram per operation kind) and as percentile
-     * distributions ({@code .hgrm}, in nanoseconds), both named in the run's entry.
+     * The entry of {@code r}, with its files written into {@code folder} under {@code stem} (a path
+     * relative to the folder, without extension: {@code cells/dsmalloc--os--perl--r0}).
      */
-    public void add(RunResult r) {
+    public static Map<String, Object> entry(Path folder, String stem, RunResult r) {
         var entry = toMap(r);
-        String stem = String.format(java.util.Locale.ROOT, "%02d-%s", results.size() + 1,
-                (r.strategy() + "-" + r.virtualMemory() + "-" + r.workload() + (r.threads() == 1 ? "" : "-" + r.threads() + "t"))
-                        .replaceAll("[^A-Za-z0-9._-]+", "_"));
-        entry.put("latency_files", writeHistograms(stem, r));
-        if (r.heap() != null) {
-            Path heap = folder.resolve(stem + ".heap.json.gz");
-            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(heap))) {
-                new ObjectMapper().writeValue(out, r.heap().toMap());
+        entry.put(Schema.LATENCY_FILES, writeHistograms(folder, stem, r));
+        HeapSnapshot heap = r.details().heap();
+        if (heap != null) {
+            Path file = folder.resolve(stem + ".heap.json.gz");
+            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+                Json.write(out, heap.toMap());
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + heap, e);
+                throw new UncheckedIOException("cannot write " + file, e);
             }
-            entry.put("heap_map_file", heap.getFileName().toString());
+            entry.put(Schema.HEAP_MAP_FILE, stem + ".heap.json.gz");
         }
-        results.add(entry);
-        write();
+        return entry;
     }
 
-    private Map<String, String> writeHistograms(String stem, RunResult r) {
+    private static Map<String, String> writeHistograms(Path folder, String stem, RunResult r) {
         var files = new LinkedHashMap<String, String>();
         Path hlog = folder.resolve(stem + ".hlog");
         try (var out = new java.io.PrintStream(Files.newOutputStream(hlog), false, java.nio.charset.StandardCharsets.UTF_8)) {
             var log = new org.HdrHistogram.HistogramLogWriter(out);
             log.outputComment("alloclab latency of " + r.strategy() + " on " + r.virtualMemory() + ", " + r.workload()
-                    + ": nanoseconds per operation, one call in " + r.latencySampling() + " timed; tag = operation");
+                    + ": nanoseconds per operation, one call in " + r.timing().latencySampling() + " timed; tag = operation");
             log.outputLogFormatVersion();
             log.outputLegend();
             r.latency().forEach((op, h) -> {
@@ -87,7 +59,7 @@ public final class ResultsWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + hlog, e);
         }
-        files.put("hlog", hlog.getFileName().toString());
+        files.put(Schema.HLOG, stem + ".hlog");
         Path hgrm = folder.resolve(stem + ".hgrm");
         try (var out = new java.io.PrintStream(Files.newOutputStream(hgrm), false, java.nio.charset.StandardCharsets.UTF_8)) {
             r.latency().forEach((op, h) -> {
@@ -98,85 +70,61 @@ public final class ResultsWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + hgrm, e);
         }
-        files.put("percentiles", hgrm.getFileName().toString());
+        files.put(Schema.PERCENTILES, stem + ".hgrm");
         return files;
     }
 
-    /** Adds a run that failed with {@code error} and rewrites the file. */
-    public void addFailure(String strategy, String virtualMemory, String workload, Throwable error) {
-        addFailure(strategy, virtualMemory, workload, 1, error);
-    }
-
-    /** Adds a run on {@code threads} threads that failed with {@code error} and rewrites the file. */
-    public void addFailure(String strategy, String virtualMemory, String workload, int threads, Throwable error) {
+    /** A run as an entry of results.json, under the keys of {@link Schema}. */
+    public static Map<String, Object> toMap(RunResult r) {
+        RunResult.Subject what = r.subject();
+        RunResult.Counts counts = r.counts();
+        RunResult.Bytes bytes = r.bytes();
+        RunResult.Timing timing = r.timing();
+        RunResult.Details details = r.details();
         var m = new LinkedHashMap<String, Object>();
-        m.put("strategy", strategy);
-        m.put("virtual_memory", virtualMemory);
-        m.put("workload", workload);
-        m.put("threads", threads);
-        m.put("error", String.valueOf(error));
-        results.add(m);
-        write();
-    }
-
-    /** Rewrites the file with what has been added so far. */
-    public void write() {
-        var doc = new LinkedHashMap<String, Object>(header);
-        doc.put("results", results);
-        try {
-            Path tmp = folder.resolve("results.json.tmp");
-            json.writeValue(tmp.toFile(), doc);
-            Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file(), e);
+        m.put(Schema.STRATEGY, what.strategy());
+        m.put(Schema.STRATEGY_NAME, what.strategyName());
+        m.put(Schema.PARAMETERS, what.parameters());
+        m.put(Schema.VIRTUAL_MEMORY, what.virtualMemory());
+        m.put(Schema.WORKLOAD, what.workload());
+        m.put(Schema.THREADS, what.threads());
+        m.put(Schema.DECORATORS, what.decorators());
+        m.put(Schema.EXTERNAL_MEMORY, details.vmStats() == null);
+        m.put(Schema.EVENTS, counts.events());
+        m.put(Schema.FAILURES, counts.failures());
+        m.put(Schema.SKIPPED, counts.skipped());
+        m.put(Schema.DEFERRED_FREES, counts.deferredFrees());
+        m.put(Schema.PEAK_LIVE_BYTES, bytes.peakLive());
+        m.put(Schema.PEAK_COMMITTED_BYTES, bytes.peakCommitted());
+        m.put(Schema.FOOTPRINT_RATIO, number(r.footprintRatio()));
+        m.put(Schema.COMMITTED_END_BYTES, bytes.committedEnd());
+        m.put(Schema.COMMITTED_AFTER_FREE_ALL_BYTES, bytes.committedAfterFreeAll());
+        if (bytes.peakResident() >= 0) {
+            m.put(Schema.PEAK_RESIDENT_BYTES, bytes.peakResident());
+            m.put(Schema.RESIDENT_RATIO, number(r.residentRatio()));
         }
-    }
-
-    static Map<String, Object> toMap(RunResult r) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("strategy", r.strategy());
-        m.put("strategy_name", r.strategyName());
-        m.put("parameters", r.parameters());
-        m.put("virtual_memory", r.virtualMemory());
-        m.put("workload", r.workload());
-        m.put("threads", r.threads());
-        m.put("decorators", r.decorators());
-        m.put("external_memory", r.vmStats() == null);
-        m.put("events", r.events());
-        m.put("failures", r.failures());
-        m.put("skipped", r.skipped());
-        m.put("deferred_frees", r.deferredFrees());
-        m.put("peak_live_bytes", r.peakLiveBytes());
-        m.put("peak_committed_bytes", r.peakCommittedBytes());
-        m.put("footprint_ratio", number(r.footprintRatio()));
-        m.put("committed_end_bytes", r.committedEndBytes());
-        m.put("committed_after_free_all_bytes", r.committedAfterFreeAllBytes());
-        if (r.peakResidentBytes() >= 0) {
-            m.put("peak_resident_bytes", r.peakResidentBytes());
-            m.put("resident_ratio", number(r.residentRatio()));
+        if (bytes.residentAfterFreeAll() >= 0) {
+            m.put(Schema.RESIDENT_AFTER_FREE_ALL_BYTES, bytes.residentAfterFreeAll());
         }
-        if (r.residentAfterFreeAllBytes() >= 0) {
-            m.put("resident_after_free_all_bytes", r.residentAfterFreeAllBytes());
-        }
-        m.put("warmup_replays", r.warmups());
-        m.put("elapsed_ms", round(r.elapsedNanos() / 1e6));
-        m.put("throughput_ops_per_s", Math.round(r.throughput()));
-        m.put("harness_ns_per_event", number(r.harnessNanosPerEvent()));
-        m.put("latency_sampling", r.latencySampling());
-        if (!r.workloadNotes().isEmpty()) {
-            m.put("workload_notes", r.workloadNotes());
+        m.put(Schema.WARMUP_REPLAYS, timing.warmups());
+        m.put(Schema.ELAPSED_MS, round(timing.elapsedNanos() / 1e6));
+        m.put(Schema.THROUGHPUT, Math.round(r.throughput()));
+        m.put(Schema.HARNESS_NS_PER_EVENT, number(timing.harnessNanosPerEvent()));
+        m.put(Schema.LATENCY_SAMPLING, timing.latencySampling());
+        if (!details.workloadNotes().isEmpty()) {
+            m.put(Schema.WORKLOAD_NOTES, details.workloadNotes());
         }
         var latency = new LinkedHashMap<String, Object>();
         r.latency().forEach((op, h) -> latency.put(op, percentiles(h)));
-        m.put("latency_ns", latency);
-        m.put("strategy_stats", r.strategyStats());
-        m.put("vm_stats", r.vmStats());
-        if (!r.vmCounters().isEmpty()) {
-            m.put("vm_counters", r.vmCounters());
+        m.put(Schema.LATENCY_NS, latency);
+        m.put(Schema.STRATEGY_STATS, details.strategyStats());
+        m.put(Schema.VM_STATS, details.vmStats());
+        if (!details.vmCounters().isEmpty()) {
+            m.put(Schema.VM_COUNTERS, details.vmCounters());
         }
-        m.put("timeline", timeline(r.timeline()));
-        if (!r.layerFindings().isEmpty()) {
-            m.put("layers", r.layerFindings());
+        m.put(Schema.TIMELINE, timeline(r.timeline()));
+        if (!details.layerFindings().isEmpty()) {
+            m.put(Schema.LAYERS, details.layerFindings());
         }
         return m;
     }
@@ -184,13 +132,13 @@ public final class ResultsWriter {
     /** count, mean, p50, p90, p99, p99.9 and max of a histogram of nanoseconds. */
     public static Map<String, Object> percentiles(Histogram h) {
         var p = new LinkedHashMap<String, Object>();
-        p.put("count", h.getTotalCount());
-        p.put("mean", round(h.getMean()));
-        p.put("p50", h.getValueAtPercentile(50));
-        p.put("p90", h.getValueAtPercentile(90));
-        p.put("p99", h.getValueAtPercentile(99));
-        p.put("p999", h.getValueAtPercentile(99.9));
-        p.put("max", h.getMaxValue());
+        p.put(Schema.COUNT, h.getTotalCount());
+        p.put(Schema.MEAN, round(h.getMean()));
+        p.put(Schema.P50, h.getValueAtPercentile(50));
+        p.put(Schema.P90, h.getValueAtPercentile(90));
+        p.put(Schema.P99, h.getValueAtPercentile(99));
+        p.put(Schema.P999, h.getValueAtPercentile(99.9));
+        p.put(Schema.MAX, h.getMaxValue());
         return p;
     }
 
@@ -198,19 +146,19 @@ public final class ResultsWriter {
     private static Map<String, Object> timeline(Timeline t) {
         var samples = t.samples();
         var columns = new LinkedHashMap<String, Object>();
-        columns.put("operation", samples.stream().mapToLong(Timeline.Sample::operation).toArray());
-        columns.put("nanos", samples.stream().mapToLong(Timeline.Sample::nanos).toArray());
-        columns.put("live_bytes", samples.stream().mapToLong(Timeline.Sample::live).toArray());
-        columns.put("committed_bytes", samples.stream().mapToLong(Timeline.Sample::committed).toArray());
-        columns.put("resident_bytes", samples.stream().mapToLong(Timeline.Sample::resident).toArray());
+        columns.put(Schema.OPERATION, samples.stream().mapToLong(Timeline.Sample::operation).toArray());
+        columns.put(Schema.NANOS, samples.stream().mapToLong(Timeline.Sample::nanos).toArray());
+        columns.put(Schema.LIVE_BYTES, samples.stream().mapToLong(Timeline.Sample::live).toArray());
+        columns.put(Schema.COMMITTED_BYTES, samples.stream().mapToLong(Timeline.Sample::committed).toArray());
+        columns.put(Schema.RESIDENT_BYTES, samples.stream().mapToLong(Timeline.Sample::resident).toArray());
         return columns;
     }
 
-    private static Double number(double v) {
+    static Double number(double v) {
         return Double.isNaN(v) ? null : round(v);
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 }

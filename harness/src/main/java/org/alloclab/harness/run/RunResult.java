@@ -1,126 +1,155 @@
 package org.alloclab.harness.run;
 
+import java.util.List;
 import java.util.Map;
 
 import org.HdrHistogram.Histogram;
 import org.alloclab.api.VirtualMemoryStats;
-import org.alloclab.harness.workload.Operations;
 
 /**
- * What one strategy did on one workload over one virtual memory. Byte figures follow the one set of
- * definitions of the design: <em>live</em> is the sum of requested sizes of live blocks, counted by the
- * replayer itself; <em>committed</em> and <em>resident</em> come from the run's own virtual memory (or,
- * for an allocator with external memory, from the allocator's own statistics); see {@link Footprint}.
+ * What one strategy did on one workload over one virtual memory, in one replay. Byte figures follow the one
+ * set of definitions of the design: <em>live</em> is the sum of requested sizes of live blocks, counted by
+ * the replayer itself; <em>committed</em> and <em>resident</em> come from the run's own virtual memory (or,
+ * for an allocator with external memory, from the allocator's own statistics); see {@link FootprintProbe}.
+ * {@link ResultsWriter} writes it under the keys of {@link Schema}.
  *
- * @param strategy                   the strategy's label (its name unless the configuration gave one)
- * @param strategyName               the strategy's registered name
- * @param parameters                 the strategy's parameters, defaults included
- * @param virtualMemory              the virtual memory's kind
- * @param workload                   the workload's name
- * @param events                     operations replayed
- * @param failures                   allocations and reallocations that returned 0
- * @param skipped                    operations on a block whose allocation had failed
- * @param deferredFrees              frees a strategy without single-block free could not do
- * @param peakLiveBytes              highest live bytes
- * @param peakCommittedBytes         highest committed bytes (exact for our virtual memories, sampled otherwise)
- * @param peakResidentBytes          highest resident bytes sampled, or -1 when not known
- * @param committedEndBytes          committed bytes after the last operation
- * @param committedAfterFreeAllBytes committed bytes after every surviving block was freed
- * @param residentAfterFreeAllBytes  resident bytes then, or -1 when not known
- * @param elapsedNanos               wall time of the replay, probing excluded
- * @param latencySampling            one call in this many was timed
- * @param harnessNanosPerEvent       the harness's own cost per event on this workload, or NaN
- * @param latency                    nanoseconds per timed operation, by operation kind
- * @param timeline                   the footprint over the run
- * @param strategyStats              the strategy's own metrics at the end
- * @param vmStats                    the virtual memory's counters at the end, or null when unused
- * @param workloadNotes              counts reported by the workload (e.g. unmatched frees of a trace)
- * @param threads                    threads that replayed the workload at once (1: the one-thread replay)
- * @param decorators                 layers the strategy ran under, outermost first (e.g. {@code locking},
- *                                   added when a strategy that is not thread-safe ran on several threads)
- * @param heap                       the strategy's heap at one moment, or null when none was taken
- * @param warmups                    untimed replays made before this one
- * @param vmCounters                 counters of layers over the virtual memory (a commit cache's), by name
- * @param layerFindings              what each debugging or profiling layer found (sites, budget use,
- *                                   fragmentation samples), by the layer's name, taken at the end of the
- *                                   operations before what survived is freed
+ * @param subject  what ran: strategy, virtual memory, workload, threads
+ * @param counts   how many operations were replayed, failed, skipped or deferred
+ * @param bytes    live, committed and resident bytes at their peaks, at the end and after free-all
+ * @param timing   the replay's time and how it was taken
+ * @param latency  nanoseconds per timed operation, by operation kind
+ * @param timeline the footprint over the run
+ * @param details  what the strategy, its layers, its virtual memory and the workload reported besides
  */
-public record RunResult(
-        String strategy,
-        String strategyName,
-        Map<String, Object> parameters,
-        String virtualMemory,
-        String workload,
-        long events,
-        long failures,
-        long skipped,
-        long deferredFrees,
-        long peakLiveBytes,
-        long peakCommittedBytes,
-        long peakResidentBytes,
-        long committedEndBytes,
-        long committedAfterFreeAllBytes,
-        long residentAfterFreeAllBytes,
-        long elapsedNanos,
-        int latencySampling,
-        double harnessNanosPerEvent,
-        Map<String, Histogram> latency,
-        Timeline timeline,
-        Map<String, Long> strategyStats,
-        VirtualMemoryStats vmStats,
-        Map<String, Long> workloadNotes,
-        int threads,
-        java.util.List<String> decorators,
-        HeapSnapshot heap,
-        int warmups,
-        Map<String, Long> vmCounters,
-        Map<String, Map<String, Object>> layerFindings) {
+public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timing, Map<String, Histogram> latency,
+                        Timeline timeline, Details details) {
 
     /**
-     * The result of a calibration replay: only the events and the time are meaningful.
+     * What ran.
+     *
+     * @param strategy      the strategy's label (its name unless the configuration gave one)
+     * @param strategyName  the strategy's registered name
+     * @param parameters    the strategy's parameters, defaults included
+     * @param virtualMemory the virtual memory's label (its kind, and the values a sweep varied)
+     * @param workload      the workload's name
+     * @param threads       threads that replayed the workload at once (1: the one-thread replay)
+     * @param decorators    layers the strategy ran under, outermost first (e.g. {@code locking}, added when a
+     *                      strategy that is not thread-safe ran on several threads)
      */
-    static RunResult calibration(Operations ops, long elapsedNanos) {
-        return new RunResult("calibration", "calibration.noop", Map.of(), "none", ops.name(), ops.size(), 0, 0, 0,
-                0, 0, -1, 0, 0, -1, elapsedNanos, 1, Double.NaN, Map.of(), new Timeline(), Map.of(), null, Map.of(), 1,
-                java.util.List.of(), null, 0, Map.of(), Map.of());
+    public record Subject(String strategy, String strategyName, Map<String, Object> parameters, String virtualMemory,
+                          String workload, int threads, List<String> decorators) {
+    }
+
+    /**
+     * @param events        operations replayed
+     * @param failures      allocations and reallocations that returned 0
+     * @param skipped       operations on a block whose allocation had failed
+     * @param deferredFrees frees a strategy without single-block free could not do
+     */
+    public record Counts(long events, long failures, long skipped, long deferredFrees) {
+    }
+
+    /**
+     * @param peakLive             highest live bytes
+     * @param peakCommitted        highest committed bytes (exact for our virtual memories, sampled otherwise)
+     * @param peakResident         highest resident bytes sampled, or -1 when not known
+     * @param committedEnd         committed bytes after the last operation
+     * @param committedAfterFreeAll committed bytes after every surviving block was freed
+     * @param residentAfterFreeAll resident bytes then, or -1 when not known
+     */
+    public record Bytes(long peakLive, long peakCommitted, long peakResident, long committedEnd,
+                        long committedAfterFreeAll, long residentAfterFreeAll) {
+    }
+
+    /**
+     * @param elapsedNanos         wall time of the replay, probing excluded
+     * @param latencySampling      one call in this many was timed
+     * @param harnessNanosPerEvent the harness's own cost per event on this workload, or NaN
+     * @param warmups              untimed replays made before this one
+     */
+    public record Timing(long elapsedNanos, int latencySampling, double harnessNanosPerEvent, int warmups) {
+    }
+
+    /**
+     * @param strategyStats the strategy's own metrics at the end
+     * @param vmStats       the virtual memory's counters at the end, or null when unused (external memory)
+     * @param vmCounters    counters of layers over the virtual memory (a commit cache's), by name
+     * @param workloadNotes counts reported by the workload (e.g. unmatched frees of a trace)
+     * @param layerFindings what each debugging or profiling layer found (sites, budget use, fragmentation
+     *                      samples), by the layer's name, taken at the end of the operations before what
+     *                      survived is freed
+     * @param heap          the strategy's heap at one moment, or null when none was taken
+     */
+    public record Details(Map<String, Long> strategyStats, VirtualMemoryStats vmStats, Map<String, Long> vmCounters,
+                          Map<String, Long> workloadNotes, Map<String, Map<String, Object>> layerFindings,
+                          HeapSnapshot heap) {
     }
 
     /** This result with the harness's own cost per event on its workload. */
     public RunResult withHarnessCost(double nanosPerEvent) {
-        return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
-                deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
-                committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling, nanosPerEvent,
-                latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters, layerFindings);
+        return new RunResult(subject, counts, bytes,
+                new Timing(timing.elapsedNanos(), timing.latencySampling(), nanosPerEvent, timing.warmups()),
+                latency, timeline, details);
     }
 
     /** This result with the virtual memory named by its label (its kind, and the values a sweep varied). */
     public RunResult withVirtualMemory(String label) {
-        return new RunResult(strategy, strategyName, parameters, label, workload, events, failures, skipped,
-                deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
-                committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, warmups, vmCounters, layerFindings);
+        return new RunResult(new Subject(subject.strategy(), subject.strategyName(), subject.parameters(), label,
+                subject.workload(), subject.threads(), subject.decorators()), counts, bytes, timing, latency, timeline,
+                details);
     }
 
     /** This result, made after {@code n} warm-up replays. */
     public RunResult withWarmups(int n) {
-        return new RunResult(strategy, strategyName, parameters, virtualMemory, workload, events, failures, skipped,
-                deferredFrees, peakLiveBytes, peakCommittedBytes, peakResidentBytes, committedEndBytes,
-                committedAfterFreeAllBytes, residentAfterFreeAllBytes, elapsedNanos, latencySampling,
-                harnessNanosPerEvent, latency, timeline, strategyStats, vmStats, workloadNotes, threads, decorators, heap, n, vmCounters, layerFindings);
+        return new RunResult(subject, counts, bytes,
+                new Timing(timing.elapsedNanos(), timing.latencySampling(), timing.harnessNanosPerEvent(), n),
+                latency, timeline, details);
+    }
+
+    /** This result without its heap map. */
+    public RunResult withoutHeap() {
+        return new RunResult(subject, counts, bytes, timing, latency, timeline, new Details(details.strategyStats(),
+                details.vmStats(), details.vmCounters(), details.workloadNotes(), details.layerFindings(), null));
+    }
+
+    /** The strategy's label. */
+    public String strategy() {
+        return subject.strategy();
+    }
+
+    /** The workload's name. */
+    public String workload() {
+        return subject.workload();
+    }
+
+    /** The virtual memory's label. */
+    public String virtualMemory() {
+        return subject.virtualMemory();
+    }
+
+    /** Threads that replayed the workload at once. */
+    public int threads() {
+        return subject.threads();
+    }
+
+    /** Wall time of the replay, probing excluded. */
+    public long elapsedNanos() {
+        return timing.elapsedNanos();
     }
 
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
     public double footprintRatio() {
-        return peakLiveBytes == 0 ? Double.NaN : (double) peakCommittedBytes / peakLiveBytes;
+        return bytes.peakLive() == 0 ? Double.NaN : (double) bytes.peakCommitted() / bytes.peakLive();
     }
 
     /** Peak resident ÷ peak live; NaN when either is not known. */
     public double residentRatio() {
-        return peakLiveBytes == 0 || peakResidentBytes < 0 ? Double.NaN : (double) peakResidentBytes / peakLiveBytes;
+        return bytes.peakLive() == 0 || bytes.peakResident() < 0 ? Double.NaN
+                : (double) bytes.peakResident() / bytes.peakLive();
     }
 
     /** Operations per second of replay time. */
     public double throughput() {
-        return elapsedNanos == 0 ? 0 : events * 1e9 / elapsedNanos;
+        return timing.elapsedNanos() == 0 ? 0 : counts.events() * 1e9 / timing.elapsedNanos();
     }
 }

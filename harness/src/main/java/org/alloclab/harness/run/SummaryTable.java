@@ -1,52 +1,85 @@
 package org.alloclab.harness.run;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-import org.HdrHistogram.Histogram;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.alloclab.api.Sizes;
 
-/** The table `alloclab run` prints when an experiment ends: one row per run. */
+/**
+ * The table {@code alloclab run} prints when an experiment ends, from its {@code results.json}: one row per
+ * strategy × virtual memory × workload × threads, from the summary of its repetitions — footprint figures
+ * (which repeat exactly for alloclab's strategies; a figure that varied is marked {@code ~}), median
+ * latencies, and the median throughput with its 95% confidence interval.
+ */
 public final class SummaryTable {
 
     private static final String[] HEADER = {"strategy", "vm", "workload", "ops", "failed", "peak live",
-            "peak committed", "footprint", "resident", "after free-all", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s"};
+            "peak committed", "footprint", "resident", "after free-all", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s",
+            "95% CI"};
 
     private SummaryTable() {
     }
 
+    /** {@code results.json} of {@code folder}. */
+    public static Map<String, Object> read(Path folder) {
+        try {
+            return new ObjectMapper().readValue(folder.resolve("results.json").toFile(),
+                    new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + folder.resolve("results.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether any cell of the results ran on more than one thread. */
+    public static boolean threaded(Map<String, Object> results) {
+        return entries(results).stream().anyMatch(e -> number(e, Schema.THREADS) > 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> entries(Map<String, Object> results) {
+        return results.get(Schema.SUMMARY) instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
+    }
+
     /**
      * The table as text, columns padded to their widest cell. When a run had more than one thread, a
-     * {@code threads} column follows the workload, and a strategy that ran behind decorators shows them
-     * in brackets ({@code linear.vm [locking]}) unless its label names them (a strategy with layers is
-     * labelled {@code dsmalloc + red-zones} by default).
+     * {@code threads} column follows the workload, and a strategy that ran behind decorators shows them in
+     * brackets ({@code linear.vm [locking]}) unless its label names them (a strategy with layers is labelled
+     * {@code dsmalloc + red-zones} by default). A group none of whose cells finished shows how they ended.
      */
-    public static String render(List<RunResult> results) {
-        return renderRows(results);
-    }
-
-    /** The strategy's label, then in brackets the decorators it does not already name (its layers do). */
-    private static String labelled(RunResult r) {
-        List<String> unnamed = r.decorators().stream().filter(d -> !r.strategy().contains(d)).toList();
-        return unnamed.isEmpty() ? r.strategy() : r.strategy() + " [" + String.join(", ", unnamed) + "]";
-    }
-
-    private static String renderRows(List<RunResult> results) {
-        boolean threaded = results.stream().anyMatch(r -> r.threads() > 1);
+    public static String render(Map<String, Object> results) {
+        boolean threaded = threaded(results);
         var rows = new ArrayList<String[]>();
         rows.add(threaded ? withThreads(HEADER, "threads") : HEADER);
-        for (RunResult r : results) {
-            String[] row = {
-                    labelled(r),
-                    r.virtualMemory(), r.workload(),
-                    String.format(Locale.ROOT, "%,d", r.events()),
-                    String.format(Locale.ROOT, "%,d", r.failures()),
-                    Sizes.format(r.peakLiveBytes()), Sizes.format(r.peakCommittedBytes()),
-                    ratio(r.footprintRatio()), ratio(r.residentRatio()), Sizes.format(r.committedAfterFreeAllBytes()),
-                    p50p99(r.latency().get("allocate")), p50p99(r.latency().get("free")),
-                    String.format(Locale.ROOT, "%.2f", r.throughput() / 1e6)};
-            rows.add(threaded ? withThreads(row, Integer.toString(r.threads())) : row);
+        for (Map<String, Object> e : entries(results)) {
+            String[] row;
+            if (number(e, Schema.FINISHED) == 0) {
+                row = new String[HEADER.length];
+                java.util.Arrays.fill(row, "-");
+                row[3] = "no cell finished";
+            } else {
+                Map<?, ?> throughput = (Map<?, ?>) e.get(Schema.THROUGHPUT);
+                row = new String[] {"", "", "",
+                        String.format(Locale.ROOT, "%,d", (long) number(e, Schema.EVENTS)),
+                        String.format(Locale.ROOT, "%,d", (long) number(e, Schema.FAILURES)),
+                        bytes(e, Schema.PEAK_LIVE_BYTES), bytes(e, Schema.PEAK_COMMITTED_BYTES),
+                        ratio(e, Schema.FOOTPRINT_RATIO), ratio(e, Schema.RESIDENT_RATIO),
+                        bytes(e, Schema.COMMITTED_AFTER_FREE_ALL_BYTES),
+                        p50p99(e, "allocate"), p50p99(e, "free"),
+                        mops(throughput.get(Schema.MEDIAN)),
+                        throughput.get(Schema.CI95_LOW) == null ? "-"
+                                : mops(throughput.get(Schema.CI95_LOW)) + "–" + mops(throughput.get(Schema.CI95_HIGH))};
+            }
+            row[0] = labelled(e);
+            row[1] = String.valueOf(e.get(Schema.VIRTUAL_MEMORY));
+            row[2] = String.valueOf(e.get(Schema.WORKLOAD));
+            rows.add(threaded ? withThreads(row, String.valueOf((long) number(e, Schema.THREADS))) : row);
         }
         int[] width = new int[rows.getFirst().length];
         for (String[] row : rows) {
@@ -72,6 +105,14 @@ public final class SummaryTable {
         return sb.toString();
     }
 
+    /** The strategy's label, then in brackets the decorators it does not already name (its layers do). */
+    private static String labelled(Map<String, Object> e) {
+        String strategy = String.valueOf(e.get(Schema.STRATEGY));
+        List<String> unnamed = e.get(Schema.DECORATORS) instanceof List<?> d
+                ? d.stream().map(String::valueOf).filter(x -> !strategy.contains(x)).toList() : List.of();
+        return unnamed.isEmpty() ? strategy : strategy + " [" + String.join(", ", unnamed) + "]";
+    }
+
     /** {@code row} with {@code threads} inserted after the workload column. */
     private static String[] withThreads(String[] row, String threads) {
         String[] wider = new String[row.length + 1];
@@ -81,11 +122,34 @@ public final class SummaryTable {
         return wider;
     }
 
-    private static String ratio(double r) {
-        return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.2f", r);
+    private static double number(Map<?, ?> e, String key) {
+        return e.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    private static String p50p99(Histogram h) {
-        return h == null ? "-" : h.getValueAtPercentile(50) + " / " + h.getValueAtPercentile(99);
+    /** A footprint figure, with {@code ~} when it differed between repetitions (the median is shown). */
+    private static String varies(Map<?, ?> e, String key, String text) {
+        return e.get(Schema.VARYING) instanceof Map<?, ?> v && v.containsKey(key) ? "~" + text : text;
+    }
+
+    private static String bytes(Map<?, ?> e, String key) {
+        double v = number(e, key);
+        return Double.isNaN(v) ? "-" : varies(e, key, Sizes.format((long) v));
+    }
+
+    private static String ratio(Map<?, ?> e, String key) {
+        double r = number(e, key);
+        return Double.isNaN(r) ? "-" : varies(e, key, String.format(Locale.ROOT, "%.2f", r));
+    }
+
+    private static String mops(Object opsPerSecond) {
+        return opsPerSecond instanceof Number n ? String.format(Locale.ROOT, "%.2f", n.doubleValue() / 1e6) : "-";
+    }
+
+    private static String p50p99(Map<?, ?> e, String op) {
+        if (e.get(Schema.LATENCY_NS) instanceof Map<?, ?> lat && lat.get(op) instanceof Map<?, ?> p
+                && p.get(Schema.P50) instanceof Map<?, ?> p50 && p.get(Schema.P99) instanceof Map<?, ?> p99) {
+            return p50.get(Schema.MEDIAN) + " / " + p99.get(Schema.MEDIAN);
+        }
+        return "-";
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The footprint of one run over time: live, committed and resident bytes sampled at roughly even steps
- * of the operation count, and again each time live bytes pass a new high by a percent, so that the
+ * of the operation count, and again each time live bytes pass a new high by 2%, so that the
  * peaks of the sampled figures are found without probing after every operation. A run with several
  * threads samples at even steps of time instead (see {@link ThreadedReplay}).
  */

@@ -110,6 +110,51 @@ public final class Operations {
         this.siteNames = o.siteNames;
     }
 
+    /** Operations read back from their file ({@link OperationsFile}); the arrays are taken as they are. */
+    Operations(String name, byte[] kinds, int[] slots, long[] sizes, int[] alignments, int slotCount,
+               java.util.Map<String, Long> notes, int[] sites, String[] siteNames) {
+        this.name = name;
+        this.size = kinds.length;
+        this.kinds = kinds;
+        this.slots = slots;
+        this.sizes = sizes;
+        this.alignments = alignments;
+        this.slotCount = slotCount;
+        this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
+        this.sites = sites;
+        this.siteNames = siteNames;
+        for (byte k : kinds) {
+            if (k < 0 || k >= KINDS.length) {
+                throw new IllegalArgumentException("operation kind " + k + " does not exist");
+            }
+        }
+    }
+
+    // What OperationsFile writes: the arrays themselves (the first size entries are the operations).
+    byte[] kindArray() {
+        return kinds;
+    }
+
+    int[] slotArray() {
+        return slots;
+    }
+
+    long[] sizeArray() {
+        return sizes;
+    }
+
+    int[] alignmentArray() {
+        return alignments;
+    }
+
+    int[] siteArray() {
+        return sites;
+    }
+
+    String[] siteNameArray() {
+        return siteNames;
+    }
+
     /** A builder for a workload called {@code name}. */
     public static Builder builder(String name) {
         return new Builder(name, new SlotSpace());

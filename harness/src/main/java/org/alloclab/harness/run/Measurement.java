@@ -1,0 +1,150 @@
+package org.alloclab.harness.run;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import org.alloclab.api.Allocator;
+import org.alloclab.api.LockingAllocator;
+import org.alloclab.api.VirtualMemory;
+import org.alloclab.harness.config.Experiment;
+import org.alloclab.harness.workload.Operations;
+
+/**
+ * How one cell is measured: untimed warm-up replays until the code is warm, then the measured replay. Each
+ * replay runs on a fresh virtual memory and a fresh
+ * allocator, on a platform thread of its own that stays parked until this measurement is closed (see
+ * {@link #onFreshThread}).
+ *
+ * <h2>Warm-up</h2>
+ * Warm-up replays go on, up to {@code warmup-runs}, while each is at least 3% faster than the one before
+ * (and at least two are made, when allowed): a Java strategy's code reaches the JIT's steady state only
+ * after a few passes over a workload of a couple of million operations (dsmalloc on the perl trace: 483,
+ * 276 then 202 ms after one, two and three warm-ups), while a native peer or a slow strategy is steady
+ * after one and need not be replayed five times.
+ *
+ * <p>A warm-up replay during which the JIT compiled nothing ({@link CompilationMXBean}) ends the warm-up
+ * too: in a JVM of its own per cell the first replays run partly interpreted, and once a whole replay
+ * passes without a compilation the code the measured replay will run is the code that is there.
+ */
+public final class Measurement implements AutoCloseable {
+
+    static final double STEADY = 0.97;
+
+    private final List<CountDownLatch> parked = new ArrayList<>();
+    private final CountDownLatch over = new CountDownLatch(1);
+
+    /**
+     * Measures {@code strategy} on {@code vm} replaying {@code streams}, with the settings of
+     * {@code experiment} (warm-ups, touch, latency sampling, heap map).
+     *
+     * @param progress told how far the warm-ups, the measured replay and the calibration have come, in
+     *                 operations from the first warm-up's first
+     */
+    public RunResult measure(Experiment experiment, Experiment.StrategySpec strategy, Experiment.VirtualMemorySpec vm, List<Operations> streams,
+                             Progress progress) {
+        long events = streams.stream().mapToLong(Operations::size).sum();
+        var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(Locale.ROOT)),
+                experiment.latencySampling()).withHeapMap(experiment.heapMapAt());
+        int warmups = 0;
+        long previous = Long.MAX_VALUE;
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        while (warmups < experiment.warmupRuns()) {
+            long compiled = jitTimed ? jit.getTotalCompilationTime() : -1;
+            long t = replayOnce(replayer.forWarmUp().withProgress(progress.after(warmups * events)), vm, strategy, streams)
+                    .elapsedNanos();
+            warmups++;
+            if (warmups >= 2 && (t > previous * STEADY || (jitTimed && jit.getTotalCompilationTime() == compiled))) {
+                break;                           // no longer getting faster, or nothing left to compile: warm
+            }
+            previous = t;
+        }
+        RunResult r = replayOnce(replayer.withProgress(progress.after(warmups * events)), vm, strategy, streams);
+        return r.withVirtualMemory(vm.label()).withWarmups(warmups);
+    }
+
+    /** Told how many operations of a measurement are done; {@link #after} shifts a replay's count. */
+    @FunctionalInterface
+    public interface Progress {
+        /** Nothing is told. */
+        Progress NONE = before -> Replayer.Progress.NONE;
+
+        /** A listener for a replay that starts after {@code before} operations of the measurement. */
+        Replayer.Progress after(long before);
+    }
+
+    /**
+     * One replay on a fresh virtual memory and allocator. With several streams a strategy that is not
+     * {@link org.alloclab.api.Capability#THREAD_SAFE} runs behind the locking layer, which its result
+     * records as a decorator.
+     */
+    private RunResult replayOnce(Replayer replayer, Experiment.VirtualMemorySpec vmSpec, Experiment.StrategySpec strategy,
+                                 List<Operations> streams) {
+        return onFreshThread(() -> {
+            try (VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
+                 Allocator created = strategy.create(vm)) {
+                Allocator allocator = streams.size() > 1 ? LockingAllocator.threadSafe(created) : created;
+                return replayer.replay(strategy.label(), strategy.parameters().asMap(), streams, allocator, vm);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code run} on a platform thread of its own and waits for its result. Native allocators keep
+     * per-thread state: glibc gives a thread an arena, jemalloc a thread cache. A thread that has never
+     * allocated gets a fresh one (for glibc only when {@code MALLOC_ARENA_MAX} leaves room, which the
+     * launcher sees to), but glibc hands the arena of a thread that has ended to the next new thread. So
+     * the run's thread does not end: it stays parked, holding its arena, until this measurement is closed,
+     * and no replay inherits what an earlier one left behind.
+     */
+    private RunResult onFreshThread(Supplier<RunResult> run) {
+        var result = new AtomicReference<RunResult>();
+        var failure = new AtomicReference<Throwable>();
+        var finished = new CountDownLatch(1);
+        Thread.ofPlatform().name("alloclab-run-" + (parked.size() + 1)).daemon().start(() -> {
+            try {
+                result.set(run.get());
+            } catch (Throwable t) {
+                failure.set(t);
+            } finally {
+                finished.countDown();
+            }
+            try {
+                over.await();                    // keep this thread's native allocator state out of reach
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        parked.add(finished);
+        try {
+            finished.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a replay was going on", e);
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
+        return result.get();
+    }
+
+    /** Lets the parked replay threads end. */
+    @Override
+    public void close() {
+        over.countDown();
+        parked.clear();
+    }
+}

@@ -1,0 +1,160 @@
+package org.alloclab.harness.run;
+
+/**
+ * The keys of {@code results.json}, its cells' files and {@code plan.json}: the one place they are spelt.
+ * The writers ({@link ResultsWriter}, the cell runner, the merge) and the readers (the report, the console
+ * summary, {@code alloclab collect}) both use these constants, so a key renamed here is renamed for all.
+ *
+ * <h2>The file</h2>
+ * <pre>
+ * { alloclab_results_version, started, command, configuration_source, seed, …header…,
+ *   environment { jdk, os, cpu_model, cpu_count, git_commit, timer_overhead_ns, host },
+ *   configuration { the effective configuration },
+ *   results [ one entry per repetition of a cell: run keys, or failure keys ],
+ *   summary [ one entry per strategy × virtual memory × workload × threads: medians and intervals ] }
+ * </pre>
+ */
+public final class Schema {
+
+    private Schema() {
+    }
+
+    /** The version of the layout below; 2 is the first with cells, repetitions and a summary. */
+    public static final int VERSION = 2;
+
+    // ---- header ------------------------------------------------------------------------------------
+    public static final String RESULTS_VERSION = "alloclab_results_version";
+    public static final String STARTED = "started";
+    public static final String COMMAND = "command";
+    public static final String CONFIGURATION_SOURCE = "configuration_source";
+    public static final String SEED = "seed";
+    public static final String WARMUP_RUNS = "warmup_runs";
+    public static final String LATENCY_SAMPLING = "latency_sampling";
+    public static final String TOUCH = "touch";
+    public static final String HEAP_MAP = "heap_map";
+    public static final String REPETITIONS = "repetitions";
+    public static final String FORK = "fork";
+    public static final String JOBS = "jobs";
+    public static final String CELL_TIMEOUT_S = "cell_timeout_s";
+    public static final String JVM_ARGS = "jvm_args";
+    public static final String CELLS_PLANNED = "cells_planned";
+    /** How the cells stand: planned, ok, failed, crashed, timed_out, missing. */
+    public static final String CELL_COUNTS = "cell_counts";
+    public static final String ENVIRONMENT = "environment";
+    public static final String CONFIGURATION = "configuration";
+    public static final String RESULTS = "results";
+    public static final String SUMMARY = "summary";
+
+    // ---- environment -------------------------------------------------------------------------------
+    public static final String JDK = "jdk";
+    public static final String OS = "os";
+    public static final String CPU_MODEL = "cpu_model";
+    public static final String CPU_COUNT = "cpu_count";
+    public static final String GIT_COMMIT = "git_commit";
+    public static final String TIMER_OVERHEAD_NS = "timer_overhead_ns";
+    public static final String HOST = "host";
+
+    // ---- what ran (runs, failures and summary entries) ---------------------------------------------
+    public static final String STRATEGY = "strategy";
+    public static final String STRATEGY_NAME = "strategy_name";
+    public static final String PARAMETERS = "parameters";
+    public static final String VIRTUAL_MEMORY = "virtual_memory";
+    public static final String WORKLOAD = "workload";
+    public static final String THREADS = "threads";
+    public static final String DECORATORS = "decorators";
+    public static final String EXTERNAL_MEMORY = "external_memory";
+
+    // ---- the cell a run was measured in, and the process that measured it --------------------------
+    public static final String CELL = "cell";
+    public static final String REPETITION = "repetition";
+    public static final String STATUS = "status";
+    public static final String PID = "pid";
+    public static final String JVM_FLAGS = "jvm_flags";
+    public static final String MEASURED_WITH_JOBS = "jobs";
+    /** The Slurm job and array task a cell ran in: job_id, array_job_id, array_task_id, node. */
+    public static final String SLURM = "slurm";
+
+    /** {@link #STATUS} of a cell that finished. */
+    public static final String OK = "ok";
+    /** {@link #STATUS} of a cell whose replay threw (a layer's report, a failed verify, bad input). */
+    public static final String FAILED = "failed";
+    /** {@link #STATUS} of a cell whose process died: a signal, a crash log, an exit code, out of memory. */
+    public static final String CRASHED = "crashed";
+    /** {@link #STATUS} of a cell killed at its time limit. */
+    public static final String TIMED_OUT = "timed_out";
+
+    // ---- a run's figures ---------------------------------------------------------------------------
+    public static final String EVENTS = "events";
+    public static final String FAILURES = "failures";
+    public static final String SKIPPED = "skipped";
+    public static final String DEFERRED_FREES = "deferred_frees";
+    public static final String PEAK_LIVE_BYTES = "peak_live_bytes";
+    public static final String PEAK_COMMITTED_BYTES = "peak_committed_bytes";
+    public static final String FOOTPRINT_RATIO = "footprint_ratio";
+    public static final String COMMITTED_END_BYTES = "committed_end_bytes";
+    public static final String COMMITTED_AFTER_FREE_ALL_BYTES = "committed_after_free_all_bytes";
+    public static final String PEAK_RESIDENT_BYTES = "peak_resident_bytes";
+    public static final String RESIDENT_RATIO = "resident_ratio";
+    public static final String RESIDENT_AFTER_FREE_ALL_BYTES = "resident_after_free_all_bytes";
+    public static final String WARMUP_REPLAYS = "warmup_replays";
+    public static final String ELAPSED_MS = "elapsed_ms";
+    public static final String THROUGHPUT = "throughput_ops_per_s";
+    public static final String HARNESS_NS_PER_EVENT = "harness_ns_per_event";
+    public static final String WORKLOAD_NOTES = "workload_notes";
+    public static final String LATENCY_NS = "latency_ns";
+    public static final String LATENCY_FILES = "latency_files";
+    public static final String HLOG = "hlog";
+    public static final String PERCENTILES = "percentiles";
+    public static final String HEAP_MAP_FILE = "heap_map_file";
+    public static final String STRATEGY_STATS = "strategy_stats";
+    public static final String VM_STATS = "vm_stats";
+    public static final String VM_COUNTERS = "vm_counters";
+    public static final String TIMELINE = "timeline";
+    public static final String LAYERS = "layers";
+
+    // ---- a failure ---------------------------------------------------------------------------------
+    public static final String ERROR = "error";
+    public static final String EXIT_CODE = "exit_code";
+    public static final String SIGNAL = "signal";
+    public static final String CRASH_LOG = "crash_log";
+    public static final String OUTPUT_FILE = "output_file";
+
+    // ---- latency percentiles (inside latency_ns.<operation>) ---------------------------------------
+    public static final String COUNT = "count";
+    public static final String MEAN = "mean";
+    public static final String P50 = "p50";
+    public static final String P90 = "p90";
+    public static final String P99 = "p99";
+    public static final String P999 = "p999";
+    public static final String MAX = "max";
+
+    // ---- timeline columns --------------------------------------------------------------------------
+    public static final String OPERATION = "operation";
+    public static final String NANOS = "nanos";
+    public static final String LIVE_BYTES = "live_bytes";
+    public static final String COMMITTED_BYTES = "committed_bytes";
+    public static final String RESIDENT_BYTES = "resident_bytes";
+
+    // ---- a summary entry ---------------------------------------------------------------------------
+    /** The ids of the cells (one per repetition) a summary entry is made of. */
+    public static final String CELLS = "cells";
+    /** How many repetitions finished. */
+    public static final String FINISHED = "finished";
+    public static final String MEDIAN = "median";
+    public static final String CI95_LOW = "ci95_low";
+    public static final String CI95_HIGH = "ci95_high";
+    public static final String MIN = "min";
+    /** Footprint figures that differed between repetitions, each with its min, median and max. */
+    public static final String VARYING = "varying";
+    /** The hosts the repetitions ran on. */
+    public static final String HOSTS = "hosts";
+    /** Whether a repetition was measured beside other cells ({@code --jobs} above 1). */
+    public static final String CONTENDED = "contended";
+
+    /** The footprint figures a summary compares across repetitions: alloclab's strategies should repeat them exactly. */
+    public static final java.util.List<String> FOOTPRINT_KEYS = java.util.List.of(PEAK_LIVE_BYTES, PEAK_COMMITTED_BYTES,
+            PEAK_RESIDENT_BYTES, COMMITTED_END_BYTES, COMMITTED_AFTER_FREE_ALL_BYTES, RESIDENT_AFTER_FREE_ALL_BYTES);
+
+    /** The latency percentiles a summary gives an interval for. */
+    public static final java.util.List<String> PERCENTILE_KEYS = java.util.List.of(P50, P90, P99, P999, MAX);
+}
