@@ -115,6 +115,96 @@ class MainTest {
     }
 
     @Test
+    void planPrintsEveryCellInTheOrderTheyRunWithItsId() throws Exception {
+        Path config = dir.resolve("plan.conf");
+        Files.writeString(config, """
+                alloclab {
+                  strategies = [ { name = dsmalloc }, { name = glibc } ]
+                  workloads = [ { type = random, operations = 1000 }, { type = frame-style, frames = 10 } ]
+                }
+                """);
+        assertThat(run("plan", "--config", config.toString())).as(err()).isZero();
+        assertThat(out()).contains("#  id", "glibc--os--frame-style--r2", "dsmalloc--os--random--r0",
+                "12 cells: 2 strategies × 1 virtual memory × 2 workloads × 1 thread count × 3 repetitions",
+                "each in a JVM of its own, at most 10 min per cell");
+        assertThat(out().lines().filter(l -> l.matches("\\s*\\d+  \\S+--r\\d .*")).count()).isEqualTo(12);
+        out.reset();
+        assertThat(run("plan", "--config", config.toString(), "--repetitions", "1", "--in-process")).isZero();
+        assertThat(out()).contains("4 cells", "all in one JVM");
+    }
+
+    @Test
+    void anOutputFolderThatHoldsAnExperimentIsRefusedAndResumeSaysWhatItCannotChange() throws Exception {
+        Path config = dir.resolve("tiny.conf");
+        Files.writeString(config, """
+                alloclab {
+                  repetitions = 1
+                  fork = false
+                  strategies = [ { name = linear.vm } ]
+                  workloads = [ { type = random, operations = 500 } ]
+                }
+                """);
+        Path results = dir.resolve("out");
+        assertThat(run("run", "--config", config.toString(), "--out", results.toString())).as(err()).isZero();
+        assertThat(out()).contains("every cell in this JVM");
+        assertThat(run("run", "--config", config.toString(), "--out", results.toString())).isEqualTo(Main.BAD_INPUT);
+        assertThat(err()).contains(results.toString(), "already holds", "--resume");
+        assertThat(run("run", "--resume", results.toString(), "--repetitions", "2")).isEqualTo(Main.BAD_INPUT);
+        assertThat(err()).contains("--resume DIR runs the experiment DIR planned");
+        out.reset();
+        assertThat(run("run", "--resume", results.toString())).isZero();
+        assertThat(out()).contains("0 of 1 cells to run");
+    }
+
+    @Test
+    void aCellOfAPlannedExperimentRunsAloneAsASlurmTaskRunsIt() throws Exception {
+        Path config = dir.resolve("cells.conf");
+        Files.writeString(config, """
+                alloclab {
+                  repetitions = 2
+                  strategies = [ { name = segregated-fit } ]
+                  workloads = [ { type = random, operations = 500 } ]
+                }
+                """);
+        Path planned = dir.resolve("planned");
+        assertThat(run("submit", "--slurm", "--no-submit", "--config", config.toString(), "--out", planned.toString()))
+                .as(err()).isZero();
+        assertThat(run("cell", planned.toString(), "1")).as(err() + out()).isZero();
+        assertThat(run("cell", planned.toString(), "segregated-fit--os--random--r0", "--in-process")).as(err()).isZero();
+        assertThat(out()).contains("segregated-fit--os--random--r0: ", " ms, pid " + ProcessHandle.current().pid());
+        assertThat(run("cell", planned.toString(), "7")).isEqualTo(Main.BAD_INPUT);
+        assertThat(err()).contains("no cell 7");
+        out.reset();
+        assertThat(run("collect", planned.toString())).as(out()).isZero();
+        assertThat(out()).contains("2 of 2 cells finished");
+        JsonNode doc = new ObjectMapper().readTree(planned.resolve("results.json").toFile());
+        assertThat(doc.get("results").get(0).get("pid").asLong()).isNotEqualTo(doc.get("results").get(1).get("pid").asLong());
+    }
+
+    @Test
+    void cellsRunAtOnceAreMarkedContendedInResultsAndReport() throws Exception {
+        Path config = dir.resolve("jobs.conf");
+        Files.writeString(config, """
+                alloclab {
+                  repetitions = 2
+                  virtual-memory.kind = simulated
+                  strategies = [ { name = linear.vm } ]
+                  workloads = [ { type = random, operations = 1000 } ]
+                }
+                """);
+        Path results = dir.resolve("out");
+        assertThat(run("run", "--config", config.toString(), "--out", results.toString(), "--jobs", "2")).as(err()).isZero();
+        assertThat(out()).contains("2 at once (timings contended)");
+        JsonNode doc = new ObjectMapper().readTree(results.resolve("results.json").toFile());
+        doc.get("results").forEach(r -> assertThat(r.get("jobs").asInt()).isEqualTo(2));
+        assertThat(doc.get("summary").get(0).get("contended").asBoolean()).isTrue();
+        assertThat(Files.readString(results.resolve("report.html"))).contains("Read this first", "contended");
+        assertThat(run("run", "--config", config.toString(), "--out", dir.resolve("o2").toString(), "--jobs", "2",
+                "--in-process")).isEqualTo(Main.BAD_INPUT);
+        assertThat(err()).contains("--jobs 2 runs cells in JVMs of their own");
+    }
+
+    @Test
     void aConfigurationErrorIsBadInputWithFileAndLine() throws Exception {
         Path config = dir.resolve("bad.conf");
         Files.writeString(config, "alloclab {\n  strategies = [ { name = linear, paramters { } } ]\n}\n");

@@ -55,6 +55,9 @@ final class Statistics {
         if (n < 2) {
             return null;
         }
+        if (Arrays.stream(values).allMatch(v -> v == values[0])) {
+            return new double[] {values[0], values[0]};
+        }
         boolean positive = Arrays.stream(values).allMatch(v -> v > 0);
         double[] x = positive ? Arrays.stream(values).map(Math::log).toArray() : values;
         double mean = Arrays.stream(x).average().orElse(0);

@@ -43,6 +43,10 @@ final class ExperimentExecution {
                     + folder + "' finishes it, or name another folder with --out");
         }
         Experiment.Execution x = experiment.execution();
+        if (x.jobs() > 1 && !x.fork()) {
+            throw new IllegalArgumentException("--jobs " + x.jobs() + " runs cells in JVMs of their own; it cannot be"
+                    + " combined with fork = false or --in-process");
+        }
         int cells = experiment.strategies().size() * experiment.workloads().size() * experiment.virtualMemories().size()
                 * experiment.threads().size() * x.repetitions();
         console.printf("alloclab: %d strateg%s × %d workload%s × %d virtual memor%s%s × %d repetition%s = %d cells, seed %d"

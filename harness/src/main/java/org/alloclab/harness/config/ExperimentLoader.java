@@ -314,6 +314,10 @@ public final class ExperimentLoader {
         if (jobs < 1 || jobs > 1024) {
             throw new ConfigurationException(where(a.getValue("jobs")) + ROOT + ".jobs: must be from 1 to 1024, was " + jobs);
         }
+        if (jobs > 1 && !fork) {
+            throw new ConfigurationException(where(a.getValue("jobs")) + ROOT + ".jobs: " + jobs + " cells at once need a"
+                    + " JVM each; with fork = false every cell runs in this JVM, one at a time");
+        }
         return new Experiment.Execution(repetitions, fork, List.copyOf(jvmArgs), timeout, jobs);
     }
 

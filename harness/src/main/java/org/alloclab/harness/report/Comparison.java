@@ -90,8 +90,8 @@ public final class Comparison {
             }
             var context = new LinkedHashMap<String, Object>();
             context.put("title", "alloclab: B against A");
-            context.put("started", before.header().getOrDefault("started", "?") + " (A), "
-                    + after.header().getOrDefault("started", "?") + " (B)");
+            context.put("started", before.header().getOrDefault(Schema.STARTED, "?") + " (A), "
+                    + after.header().getOrDefault(Schema.STARTED, "?") + " (B)");
             context.put("rerun", "./alloclab report " + Metadata.quote(a.toString()) + " " + Metadata.quote(b.toString()));
             context.put("sections", List.of(ReportWriter.section(section)));
             context.put("contents", List.of(Map.of("id", "comparison", "title", "B against A"),

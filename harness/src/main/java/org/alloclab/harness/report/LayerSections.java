@@ -1,5 +1,6 @@
 package org.alloclab.harness.report;
 
+import org.alloclab.harness.run.Schema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,7 @@ final class LayerSections {
     }
 
     private static Map<?, ?> findings(Run r, String layer) {
-        return r.entry().get("layers") instanceof Map<?, ?> layers && layers.get(layer) instanceof Map<?, ?> m ? m : null;
+        return r.entry().get(Schema.LAYERS) instanceof Map<?, ?> layers && layers.get(layer) instanceof Map<?, ?> m ? m : null;
     }
 
     private static long count(Map<?, ?> m, String key) {

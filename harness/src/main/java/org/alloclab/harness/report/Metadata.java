@@ -21,11 +21,11 @@ final class Metadata {
      */
     static String rerun(Map<String, Object> header) {
         var lines = new ArrayList<String>();
-        if (header.get("environment") instanceof Map<?, ?> env && env.get("git_commit") instanceof String commit
+        if (header.get(Schema.ENVIRONMENT) instanceof Map<?, ?> env && env.get(Schema.GIT_COMMIT) instanceof String commit
                 && !commit.isBlank() && !commit.equals("unknown")) {
             lines.add("git checkout " + commit);
         }
-        if (header.get("command") instanceof List<?> command && !command.isEmpty()) {
+        if (header.get(Schema.COMMAND) instanceof List<?> command && !command.isEmpty()) {
             var words = new ArrayList<String>();
             for (int i = 0; i < command.size(); i++) {
                 String w = String.valueOf(command.get(i));
@@ -33,8 +33,8 @@ final class Metadata {
             }
             lines.add(String.join(" ", words));
         }
-        if (header.get("seed") != null && !String.join(" ", lines).contains("seed")) {
-            lines.add("# seed " + header.get("seed") + " (from the configuration; the same seed replays the same operations)");
+        if (header.get(Schema.SEED) != null && !String.join(" ", lines).contains("seed")) {
+            lines.add("# seed " + header.get(Schema.SEED) + " (from the configuration; the same seed replays the same operations)");
         }
         return String.join("\n", lines);
     }
@@ -46,14 +46,14 @@ final class Metadata {
     /** (name, value) rows: when, what, where. */
     static List<Map<String, String>> rows(Map<String, Object> header, RunFolder folder) {
         var rows = new ArrayList<Map<String, String>>();
-        add(rows, "started", header.get("started"));
-        add(rows, "configuration", header.get("configuration_source"));
-        add(rows, "seed", header.get("seed"));
-        add(rows, "warm-up replays per run", header.get("warmup_runs"));
-        add(rows, "latency sampling", header.get("latency_sampling") == null ? null
-                : "one call in " + header.get("latency_sampling") + " timed");
-        add(rows, "bytes written into new blocks", header.get("touch"));
-        add(rows, "heap map taken", header.get("heap_map"));
+        add(rows, "started", header.get(Schema.STARTED));
+        add(rows, "configuration", header.get(Schema.CONFIGURATION_SOURCE));
+        add(rows, "seed", header.get(Schema.SEED));
+        add(rows, "warm-up replays per run", header.get(Schema.WARMUP_RUNS));
+        add(rows, "latency sampling", header.get(Schema.LATENCY_SAMPLING) == null ? null
+                : "one call in " + header.get(Schema.LATENCY_SAMPLING) + " timed");
+        add(rows, "bytes written into new blocks", header.get(Schema.TOUCH));
+        add(rows, "heap map taken", header.get(Schema.HEAP_MAP));
         add(rows, "repetitions", header.get(Schema.REPETITIONS) == null ? null
                 : header.get(Schema.REPETITIONS) + " per cell, run in a seeded random order");
         add(rows, "cells run", header.get(Schema.FORK) == null ? null : Boolean.TRUE.equals(header.get(Schema.FORK))
@@ -69,7 +69,7 @@ final class Metadata {
                     + (((Number) counts.get("missing")).intValue() > 0 ? "; " + counts.get("missing") + " without a result" : ""));
         }
         add(rows, "measured on", folder.hosts().isEmpty() ? null : String.join(", ", folder.hosts()));
-        if (header.get("environment") instanceof Map<?, ?> env) {
+        if (header.get(Schema.ENVIRONMENT) instanceof Map<?, ?> env) {
             env.forEach((k, v) -> add(rows, String.valueOf(k).replace('_', ' '), v));
         }
         add(rows, "results folder", folder.folder().toAbsolutePath().normalize());
@@ -88,7 +88,7 @@ final class Metadata {
 
     /** The effective configuration, as indented JSON, or "" when the folder has none. */
     static String configuration(Map<String, Object> header) {
-        Object c = header.get("configuration");
+        Object c = header.get(Schema.CONFIGURATION);
         return c == null ? "" : ReportWriter.json(c);
     }
 }

@@ -279,20 +279,20 @@ final class Report {
             var lines = new ArrayList<Charts.Line>();
             boolean liveDrawn = false;
             for (Run r : folder.runsOf(w)) {
-                long[] ops = r.timeline("operation");
+                long[] ops = r.timeline(Schema.OPERATION);
                 if (ops.length == 0) {
                     continue;
                 }
                 double[] x = toDouble(ops, 1);
                 if (!liveDrawn) {
-                    lines.add(new Charts.Line("live (requested bytes)", null, x, toDouble(r.timeline("live_bytes"), 1 << 20),
+                    lines.add(new Charts.Line("live (requested bytes)", null, x, toDouble(r.timeline(Schema.LIVE_BYTES), 1 << 20),
                             false, true, true));
                     liveDrawn = true;
                 }
                 String label = folder.label(r);
                 lines.add(new Charts.Line(label + " committed", r.strategy(), x,
-                        toDouble(r.timeline("committed_bytes"), 1 << 20), false, true, false));
-                long[] resident = r.timeline("resident_bytes");
+                        toDouble(r.timeline(Schema.COMMITTED_BYTES), 1 << 20), false, true, false));
+                long[] resident = r.timeline(Schema.RESIDENT_BYTES);
                 if (resident.length > 0 && resident[0] >= 0) {
                     lines.add(new Charts.Line(label + " resident", r.strategy(), x, toDouble(resident, 1 << 20), true,
                             false, false));

@@ -100,8 +100,8 @@ public final class ReportWriter {
         Map<String, Object> header = folder.header();
         var m = new LinkedHashMap<String, Object>();
         m.put("title", title(folder));
-        m.put("started", header.getOrDefault("started", ""));
-        m.put("source", header.getOrDefault("configuration_source", ""));
+        m.put("started", header.getOrDefault(Schema.STARTED, ""));
+        m.put("source", header.getOrDefault(Schema.CONFIGURATION_SOURCE, ""));
         m.put("rerun", Metadata.rerun(header));
         var contents = new ArrayList<Map<String, Object>>();
         var sections = new ArrayList<Map<String, Object>>();
@@ -221,11 +221,11 @@ public final class ReportWriter {
             csv.printRecord("strategy", "virtual_memory", "workload", "threads", "operation", "nanos", "live_bytes",
                     "committed_bytes", "resident_bytes");
             for (Run r : folder.runs()) {
-                long[] op = r.timeline("operation");
-                long[] nanos = r.timeline("nanos");
-                long[] live = r.timeline("live_bytes");
-                long[] committed = r.timeline("committed_bytes");
-                long[] resident = r.timeline("resident_bytes");
+                long[] op = r.timeline(Schema.OPERATION);
+                long[] nanos = r.timeline(Schema.NANOS);
+                long[] live = r.timeline(Schema.LIVE_BYTES);
+                long[] committed = r.timeline(Schema.COMMITTED_BYTES);
+                long[] resident = r.timeline(Schema.RESIDENT_BYTES);
                 for (int i = 0; i < op.length; i++) {
                     csv.printRecord(r.strategy(), r.virtualMemory(), r.workload(), r.threads(), op[i], nanos[i], live[i],
                             committed[i], resident.length > i ? resident[i] : -1);
