@@ -165,11 +165,19 @@ public final class CellExecutor {
             for (Cell c : cells) {
                 String line = String.format(Locale.ROOT, "[%d/%d] %s (%,d operations) ... ", done.incrementAndGet(), total,
                         c.describe(), c.operations());
-                out.print(line);
-                out.flush();
-                Map<String, Object> entry = CellProcess.run(folder, plan, c, 1, timeout, running::add);
+                long most = c.operations() < 0 ? 0 : c.operations() * (plan.warmupRuns() + 1L);
+                Map<String, Object> entry;
+                try (var bar = ProgressDisplay.open(out, c.describe(), most)) {
+                    if (!bar.shown()) {
+                        out.print(line);
+                        out.flush();
+                    }
+                    Replayer.Progress shown = bar.after(0);
+                    entry = CellProcess.run(folder, plan, c, 1, timeout, running::add, bar.shown() ? shown::reached : null);
+                    bar.close();
+                    out.println((bar.shown() ? line : "") + outcome(entry));
+                }
                 running.clear();
-                out.println(outcome(entry));
                 mergeNowAndThen(folder);
             }
             return;

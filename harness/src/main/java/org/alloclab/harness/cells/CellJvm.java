@@ -10,7 +10,7 @@ import org.alloclab.harness.workload.WorkloadProvider;
 
 /**
  * The entry point of a forked cell's JVM ({@link CellProcess} starts it):
- * {@code CellJvm DIR ID JOBS PARENT_PID}. It does what {@code alloclab cell DIR ID --in-process} does, without
+ * {@code CellJvm DIR ID JOBS PARENT_PID [PROGRESS_FILE]}. It does what {@code alloclab cell DIR ID --in-process} does, without
  * the command line's machinery (Guice and picocli take about a third of a second to start, paid once per cell),
  * and ends as soon as the parent does.
  *
@@ -24,8 +24,8 @@ public final class CellJvm {
 
     /** Measures one cell; see the class comment. */
     public static void main(String[] args) {
-        if (args.length != 4) {
-            System.err.println("usage: CellJvm DIR ID JOBS PARENT_PID (started by alloclab for each cell)");
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: CellJvm DIR ID JOBS PARENT_PID [PROGRESS_FILE] (started by alloclab for each cell)");
             System.exit(2);
         }
         watchParent(Long.parseLong(args[3]));
@@ -36,10 +36,30 @@ public final class CellJvm {
                 Registry.load("workload", WorkloadProvider.class, CellJvm.class.getClassLoader()), Registry.layers());
         Map<String, Object> entry;
         try (var runner = new CellRunner(loader)) {
-            entry = runner.run(folder, cell, Integer.parseInt(args[2]), org.alloclab.harness.run.Measurement.Progress.NONE);
+            entry = runner.run(folder, cell, Integer.parseInt(args[2]),
+                    args.length == 5 ? progressTo(Path.of(args[4])) : org.alloclab.harness.run.Measurement.Progress.NONE);
         }
         System.out.println(cell.id() + ": " + CellExecutor.outcome(entry));
         System.exit(Schema.OK.equals(entry.get(Schema.STATUS)) ? 0 : 1);
+    }
+
+    /**
+     * Progress written to {@code file} (the operations done, as text) at most four times a second, for the parent's
+     * progress bar. It is told at the replays' footprint probes, outside every timed section.
+     */
+    private static org.alloclab.harness.run.Measurement.Progress progressTo(Path file) {
+        long[] last = {0};
+        return before -> done -> {
+            long now = System.nanoTime();
+            if (now - last[0] > 250_000_000L) {
+                last[0] = now;
+                try {
+                    java.nio.file.Files.writeString(file, Long.toString(before + done));
+                } catch (java.io.IOException e) {
+                    // a progress bar that stops is no reason to stop measuring
+                }
+            }
+        };
     }
 
     /** Ends this JVM as soon as process {@code pid} ends: a forked cell does not outlive the experiment that started it. */

@@ -55,6 +55,15 @@ final class CellProcess {
      */
     static Map<String, Object> run(Path folder, Plan plan, Cell cell, int jobs, Duration timeout,
                                    java.util.function.Consumer<Process> started) {
+        return run(folder, plan, cell, jobs, timeout, started, null);
+    }
+
+    /**
+     * As {@link #run(Path, Plan, Cell, int, Duration, java.util.function.Consumer)}, telling {@code progress} (when
+     * not null) a few times a second how many operations the cell's replays have done, as its JVM reports them.
+     */
+    static Map<String, Object> run(Path folder, Plan plan, Cell cell, int jobs, Duration timeout,
+                                   java.util.function.Consumer<Process> started, java.util.function.LongConsumer progress) {
         Path cells = folder.resolve(Plan.CELLS);
         Path log = cells.resolve(cell.id() + ".log");
         Path crashLog = cells.resolve(cell.id() + ".hs_err.log");
@@ -63,7 +72,11 @@ final class CellProcess {
         try {
             Files.createDirectories(cells);
             CellRunner.clear(folder, cell);
-            p = new ProcessBuilder(command(folder, plan, cell, jobs, crashLog))
+            List<String> command = command(folder, plan, cell, jobs, crashLog);
+            if (progress != null) {
+                command.add(progressFile(folder, cell).toAbsolutePath().toString());
+            }
+            p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -71,9 +84,17 @@ final class CellProcess {
             return record(folder, cell, Failures.entry(cell, Schema.CRASHED, "could not start a JVM for the cell: " + e.getMessage()));
         }
         started.accept(p);
-        boolean ended;
+        boolean ended = false;
         try {
-            ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!ended && System.nanoTime() < deadline) {
+                long wait = Math.min(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1,
+                        progress == null ? Long.MAX_VALUE : 250);
+                ended = p.waitFor(wait, TimeUnit.MILLISECONDS);
+                if (progress != null) {
+                    progress.accept(readProgress(folder, cell));
+                }
+            }
         } catch (InterruptedException e) {
             kill(p);
             Thread.currentThread().interrupt();
@@ -103,6 +124,19 @@ final class CellProcess {
         }
         entry.put(Schema.OUTPUT_FILE, relative(folder, log));
         return record(folder, cell, entry);
+    }
+
+    /** Where a cell's JVM writes how far it has come, when asked to. */
+    static Path progressFile(Path folder, Cell cell) {
+        return folder.resolve(Plan.CELLS).resolve(cell.id() + ".progress");
+    }
+
+    private static long readProgress(Path folder, Cell cell) {
+        try {
+            return Long.parseLong(Files.readString(progressFile(folder, cell)).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;                                     // not written yet, or being written
+        }
     }
 
     private static Map<String, Object> record(Path folder, Cell cell, Map<String, Object> entry) {

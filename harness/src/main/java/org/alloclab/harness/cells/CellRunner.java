@@ -159,7 +159,7 @@ public final class CellRunner implements AutoCloseable {
     /** Deletes what an earlier attempt at {@code cell} left (its result, histograms, heap map, crash log). */
     static void clear(Path folder, Cell cell) {
         Path cells = folder.resolve(Plan.CELLS);
-        for (String suffix : List.of(".json", ".hlog", ".hgrm", ".heap.json.gz", ".hs_err.log")) {
+        for (String suffix : List.of(".json", ".hlog", ".hgrm", ".heap.json.gz", ".hs_err.log", ".progress")) {
             try {
                 Files.deleteIfExists(cells.resolve(cell.id() + suffix));
             } catch (IOException e) {

@@ -94,8 +94,11 @@ final class ExperimentExecution {
             console.printf("Latency: one call in %s timed; each figure includes the timer's own cost, about %s ns here.%n",
                     results.get(Schema.LATENCY_SAMPLING), env.get(Schema.TIMER_OVERHEAD_NS));
         }
-        console.println("Times are medians of " + results.get(Schema.REPETITIONS) + " repetitions, each in its own cell, with"
-                + " a 95% confidence interval in brackets.");
+        Object n = results.get(Schema.REPETITIONS);
+        console.println(Integer.valueOf(1).equals(n) ? "One repetition per cell: Mops/s has no interval (--repetitions N gives"
+                + " medians with 95% confidence intervals)."
+                : "Latencies and Mops/s are medians of " + n + " repetitions, each measured in a cell of its own; 95% CI is"
+                + " the confidence interval of the throughput.");
         if (SummaryTable.threaded(results)) {
             console.println("With several threads: throughput is all threads' operations per second of wall time, peak live"
                     + " is sampled, and a strategy that is not thread-safe runs behind one lock ([locking]).");
