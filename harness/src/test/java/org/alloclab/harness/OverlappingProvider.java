@@ -1,17 +1,10 @@
 package org.alloclab.harness;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
-import org.alloclab.api.AbstractAllocator;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.AllocatorProvider;
-import org.alloclab.api.AllocatorStats;
-import org.alloclab.api.Capability;
-import org.alloclab.api.Frame;
-import org.alloclab.api.HeapVisitor;
-import org.alloclab.api.Memory;
 import org.alloclab.api.ParameterSpec;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Registry;
@@ -44,19 +37,12 @@ public final class OverlappingProvider implements AllocatorProvider {
         return new Overlapping(inner);
     }
 
-    private static final class Overlapping extends AbstractAllocator {
-        private final Allocator inner;
+    private static final class Overlapping extends ForwardingAllocator {
         private long previous;
         private long count;
 
         Overlapping(Allocator inner) {
-            super("test.overlapping", EnumSet.copyOf(inner.capabilities()));
-            this.inner = inner;
-        }
-
-        @Override
-        public Memory memory() {
-            return inner.memory();
+            super("test.overlapping", inner);
         }
 
         @Override
@@ -67,51 +53,6 @@ public final class OverlappingProvider implements AllocatorProvider {
             }
             previous = a;
             return a;
-        }
-
-        @Override
-        protected long doReallocate(long address, long newSize) {
-            return inner.reallocate(address, newSize);
-        }
-
-        @Override
-        protected boolean doOwns(long address) {
-            return inner.owns(address);
-        }
-
-        @Override
-        protected void doReset() {
-            inner.reset();
-        }
-
-        @Override
-        protected Frame doPushFrame() {
-            return inner.pushFrame();
-        }
-
-        @Override
-        protected void doPopFrame(Frame frame) {
-            inner.popFrame(frame);
-        }
-
-        @Override
-        protected void doWalk(HeapVisitor visitor) {
-            inner.walk(visitor);
-        }
-
-        @Override
-        protected AllocatorStats doStats() {
-            return inner.stats();
-        }
-
-        @Override
-        protected void doVerify() {
-            inner.verify();
-        }
-
-        @Override
-        protected void doClose() {
-            inner.close();
         }
     }
 }

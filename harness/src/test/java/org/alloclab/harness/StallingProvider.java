@@ -3,17 +3,11 @@ package org.alloclab.harness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
-import org.alloclab.api.AbstractAllocator;
 import org.alloclab.api.Allocator;
 import org.alloclab.api.AllocatorProvider;
-import org.alloclab.api.AllocatorStats;
-import org.alloclab.api.Frame;
-import org.alloclab.api.HeapVisitor;
-import org.alloclab.api.Memory;
 import org.alloclab.api.ParameterSpec;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Registry;
@@ -50,22 +44,15 @@ public final class StallingProvider implements AllocatorProvider {
         return new Stalling(inner, file.equals("none") ? null : Path.of(file), parameters.flag("exhaust-heap"));
     }
 
-    private static final class Stalling extends AbstractAllocator {
-        private final Allocator inner;
+    private static final class Stalling extends ForwardingAllocator {
         private final Path stallWhile;
         private final boolean exhaustHeap;
         private final List<long[]> hog = new ArrayList<>();
 
         Stalling(Allocator inner, Path stallWhile, boolean exhaustHeap) {
-            super("test.stalling", EnumSet.copyOf(inner.capabilities()));
-            this.inner = inner;
+            super("test.stalling", inner);
             this.stallWhile = stallWhile;
             this.exhaustHeap = exhaustHeap;
-        }
-
-        @Override
-        public Memory memory() {
-            return inner.memory();
         }
 
         @Override
@@ -81,51 +68,6 @@ public final class StallingProvider implements AllocatorProvider {
                 }
             }
             return inner.allocate(size, alignment);
-        }
-
-        @Override
-        protected long doReallocate(long address, long newSize) {
-            return inner.reallocate(address, newSize);
-        }
-
-        @Override
-        protected boolean doOwns(long address) {
-            return inner.owns(address);
-        }
-
-        @Override
-        protected void doReset() {
-            inner.reset();
-        }
-
-        @Override
-        protected Frame doPushFrame() {
-            return inner.pushFrame();
-        }
-
-        @Override
-        protected void doPopFrame(Frame frame) {
-            inner.popFrame(frame);
-        }
-
-        @Override
-        protected void doWalk(HeapVisitor visitor) {
-            inner.walk(visitor);
-        }
-
-        @Override
-        protected AllocatorStats doStats() {
-            return inner.stats();
-        }
-
-        @Override
-        protected void doVerify() {
-            inner.verify();
-        }
-
-        @Override
-        protected void doClose() {
-            inner.close();
         }
     }
 }

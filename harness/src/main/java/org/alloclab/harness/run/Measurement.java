@@ -30,11 +30,17 @@ import org.alloclab.harness.workload.Operations;
  *
  * <p>A warm-up replay during which the JIT compiled nothing ({@link CompilationMXBean}) ends the warm-up
  * too: in a JVM of its own per cell the first replays run partly interpreted, and once a whole replay
- * passes without a compilation the code the measured replay will run is the code that is there.
+ * passes without a compilation the code the measured replay will run is the code that is there. Then the
+ * measured replay waits until the JIT's queue is empty ({@link JitQueue}): on a small machine the compiler can be
+ * seconds behind the warm-ups, and a replay measured meanwhile runs partly in code not yet compiled, beside a
+ * compiler thread busy on the other core (on two cores this made cells of the same strategy differ by 2×).
  */
 public final class Measurement implements AutoCloseable {
 
     static final double STEADY = 0.97;
+
+    /** The longest the measured replay waits for the JIT's queue to drain after the warm-ups. */
+    static final long JIT_WAIT_MILLIS = 20_000;
 
     private final List<CountDownLatch> parked = new ArrayList<>();
     private final CountDownLatch over = new CountDownLatch(1);
@@ -65,6 +71,7 @@ public final class Measurement implements AutoCloseable {
             }
             previous = t;
         }
+        JitQueue.awaitEmpty(JIT_WAIT_MILLIS);
         RunResult r = replayOnce(replayer.withProgress(progress.after(warmups * events)), vm, strategy, streams);
         return r.withVirtualMemory(vm.label()).withWarmups(warmups);
     }

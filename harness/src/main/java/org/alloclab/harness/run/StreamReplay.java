@@ -137,10 +137,7 @@ final class StreamReplay {
                         }
                     }
                     case FREE -> {
-                        long a = (long) LONGS.getAcquire(address, slot);
-                        if (a == 0) {
-                            a = awaitAllocation(slot, i);
-                        }
+                        long a = acquire(address, slot, i);
                         if (a < 0) {
                             skipped++;
                         } else {
@@ -158,10 +155,7 @@ final class StreamReplay {
                         }
                     }
                     case REALLOCATE -> {
-                        long a = (long) LONGS.getAcquire(address, slot);
-                        if (a == 0) {
-                            a = awaitAllocation(slot, i);
-                        }
+                        long a = acquire(address, slot, i);
                         if (a < 0) {
                             skipped++;
                         } else {
@@ -234,6 +228,15 @@ final class StreamReplay {
                 layer.nextSite(site);
             }
         }
+    }
+
+    /**
+     * The address of slot {@code slot} for operation {@code i}: as published, or once another thread has published
+     * it; negative when its allocation failed ({@link #FAILED}) or it was freed.
+     */
+    private long acquire(long[] address, int slot, int i) {
+        long a = (long) LONGS.getAcquire(address, slot);
+        return a != 0 ? a : awaitAllocation(slot, i);
     }
 
     /** Waits until another thread has published slot {@code slot}'s allocation; returns its address. */
