@@ -79,16 +79,23 @@ public final class Merge {
 
     /** How the cells of {@code plan} in {@code folder} stand. */
     public static Status status(Path folder, Plan plan) {
+        var results = new LinkedHashMap<Cell, Map<String, Object>>();
+        for (Cell c : plan.cells()) {
+            results.put(c, result(folder, c));
+        }
+        return status(results);
+    }
+
+    private static Status status(Map<Cell, Map<String, Object>> results) {
         int ok = 0;
         int failed = 0;
         int crashed = 0;
         int timedOut = 0;
         var missing = new ArrayList<Cell>();
-        for (Cell c : plan.cells()) {
-            Map<String, Object> r = result(folder, c);
-            String status = r == null ? null : String.valueOf(r.get(Schema.STATUS));
+        for (var e : results.entrySet()) {
+            String status = e.getValue() == null ? null : String.valueOf(e.getValue().get(Schema.STATUS));
             if (status == null) {
-                missing.add(c);
+                missing.add(e.getKey());
             } else if (status.equals(Schema.OK)) {
                 ok++;
             } else if (status.equals(Schema.TIMED_OUT)) {
@@ -99,18 +106,20 @@ public final class Merge {
                 failed++;
             }
         }
-        return new Status(plan.cells().size(), ok, failed, crashed, timedOut, missing);
+        return new Status(results.size(), ok, failed, crashed, timedOut, missing);
     }
 
     /** Writes {@code results.json} of the experiment in {@code folder} and returns how its cells stand. */
     public static Status write(Path folder) {
         Plan plan = Plan.read(folder);
+        var byCell = new LinkedHashMap<Cell, Map<String, Object>>();
         var results = new ArrayList<Map<String, Object>>();
         var groups = new LinkedHashMap<String, List<Map<String, Object>>>();
         var groupCells = new LinkedHashMap<String, List<Cell>>();
         for (Cell c : plan.cells()) {
             groupCells.computeIfAbsent(c.group(), k -> new ArrayList<>()).add(c);
             Map<String, Object> r = result(folder, c);
+            byCell.put(c, r);
             if (r != null) {
                 results.add(r);
                 if (Schema.OK.equals(r.get(Schema.STATUS))) {
@@ -120,7 +129,7 @@ public final class Merge {
         }
         var summary = new ArrayList<Map<String, Object>>();
         groupCells.forEach((group, cells) -> summary.add(summarise(cells, groups.getOrDefault(group, List.of()))));
-        Status status = status(folder, plan);
+        Status status = status(byCell);
         var doc = new LinkedHashMap<String, Object>(plan.header());
         var counts = new LinkedHashMap<String, Object>();
         counts.put("planned", status.planned());

@@ -35,7 +35,7 @@ final class JitQueue {
                 break;
             }
             try {
-                Thread.sleep(5);
+                Thread.sleep(25);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -71,9 +71,9 @@ public final class Measurement implements AutoCloseable {
             }
             previous = t;
         }
-        JitQueue.awaitEmpty(JIT_WAIT_MILLIS);
+        long waited = JitQueue.awaitEmpty(JIT_WAIT_MILLIS);
         RunResult r = replayOnce(replayer.withProgress(progress.after(warmups * events)), vm, strategy, streams);
-        return r.withVirtualMemory(vm.label()).withWarmups(warmups);
+        return r.withVirtualMemory(vm.label()).withWarmups(warmups, waited);
     }
 
     /** Told how many operations of a measurement are done; {@link #after} shifts a replay's count. */

@@ -107,6 +107,7 @@ public final class ResultsWriter {
             m.put(Schema.RESIDENT_AFTER_FREE_ALL_BYTES, bytes.residentAfterFreeAll());
         }
         m.put(Schema.WARMUP_REPLAYS, timing.warmups());
+        m.put(Schema.JIT_WAIT_MS, timing.jitWaitMillis());
         m.put(Schema.ELAPSED_MS, round(timing.elapsedNanos() / 1e6));
         m.put(Schema.THROUGHPUT, Math.round(r.throughput()));
         m.put(Schema.HARNESS_NS_PER_EVENT, number(timing.harnessNanosPerEvent()));

@@ -66,8 +66,10 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
      * @param latencySampling      one call in this many was timed
      * @param harnessNanosPerEvent the harness's own cost per event on this workload, or NaN
      * @param warmups              untimed replays made before this one
+     * @param jitWaitMillis        how long this replay waited for the JIT's queue to drain before it started
      */
-    public record Timing(long elapsedNanos, int latencySampling, double harnessNanosPerEvent, int warmups) {
+    public record Timing(long elapsedNanos, int latencySampling, double harnessNanosPerEvent, int warmups,
+                         long jitWaitMillis) {
     }
 
     /**
@@ -88,7 +90,8 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
     /** This result with the harness's own cost per event on its workload. */
     public RunResult withHarnessCost(double nanosPerEvent) {
         return new RunResult(subject, counts, bytes,
-                new Timing(timing.elapsedNanos(), timing.latencySampling(), nanosPerEvent, timing.warmups()),
+                new Timing(timing.elapsedNanos(), timing.latencySampling(), nanosPerEvent, timing.warmups(),
+                        timing.jitWaitMillis()),
                 latency, timeline, details);
     }
 
@@ -99,10 +102,10 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
                 details);
     }
 
-    /** This result, made after {@code n} warm-up replays. */
-    public RunResult withWarmups(int n) {
+    /** This result, made after {@code n} warm-up replays and a wait of {@code jitWaitMillis} for the JIT. */
+    public RunResult withWarmups(int n, long jitWaitMillis) {
         return new RunResult(subject, counts, bytes,
-                new Timing(timing.elapsedNanos(), timing.latencySampling(), timing.harnessNanosPerEvent(), n),
+                new Timing(timing.elapsedNanos(), timing.latencySampling(), timing.harnessNanosPerEvent(), n, jitWaitMillis),
                 latency, timeline, details);
     }
 

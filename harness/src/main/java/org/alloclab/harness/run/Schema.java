@@ -97,6 +97,8 @@ public final class Schema {
     public static final String RESIDENT_RATIO = "resident_ratio";
     public static final String RESIDENT_AFTER_FREE_ALL_BYTES = "resident_after_free_all_bytes";
     public static final String WARMUP_REPLAYS = "warmup_replays";
+    /** How long the measured replay waited for the JIT's queue to drain after the warm-ups. */
+    public static final String JIT_WAIT_MS = "jit_wait_ms";
     public static final String ELAPSED_MS = "elapsed_ms";
     public static final String THROUGHPUT = "throughput_ops_per_s";
     public static final String HARNESS_NS_PER_EVENT = "harness_ns_per_event";
