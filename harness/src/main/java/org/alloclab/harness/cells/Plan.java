@@ -113,6 +113,7 @@ public final class Plan {
         h.put(Schema.JOBS, x.jobs());
         h.put(Schema.CELL_TIMEOUT_S, x.cellTimeout().toSeconds());
         h.put(Schema.JVM_ARGS, x.jvmArgs());
+        h.put(Schema.MEASURED_REPLAYS, x.measuredReplays());
         h.put(Schema.CELLS_PLANNED, cells);
         h.put(Schema.ENVIRONMENT, environment);
         h.put(Schema.CONFIGURATION, e.rendered());

@@ -52,30 +52,33 @@ public record Experiment(
      * @param jvmArgs     options given to every cell's JVM before alloclab's own
      * @param cellTimeout how long a forked cell may run before it is killed and recorded as timed out
      * @param jobs        cells run at once; above 1 their timings are contended, and marked so
+     * @param measuredReplays replays a cell measures after its warm-ups; it reports the one whose time is the median
      */
-    public record Execution(int repetitions, boolean fork, List<String> jvmArgs, java.time.Duration cellTimeout, int jobs) {
+    public record Execution(int repetitions, boolean fork, List<String> jvmArgs, java.time.Duration cellTimeout, int jobs,
+                            int measuredReplays) {
 
         /** One repetition in this JVM: what a test or a debugging session wants. */
-        public static final Execution IN_PROCESS_ONCE = new Execution(1, false, List.of(), java.time.Duration.ofMinutes(10), 1);
+        public static final Execution IN_PROCESS_ONCE = new Execution(1, false, List.of(), java.time.Duration.ofMinutes(10), 1,
+                1);
 
         /** These settings with {@code repetitions}. */
         public Execution withRepetitions(int n) {
-            return new Execution(n, fork, jvmArgs, cellTimeout, jobs);
+            return new Execution(n, fork, jvmArgs, cellTimeout, jobs, measuredReplays);
         }
 
         /** These settings with {@code fork}. */
         public Execution withFork(boolean f) {
-            return new Execution(repetitions, f, jvmArgs, cellTimeout, jobs);
+            return new Execution(repetitions, f, jvmArgs, cellTimeout, jobs, measuredReplays);
         }
 
         /** These settings with {@code jobs}. */
         public Execution withJobs(int n) {
-            return new Execution(repetitions, fork, jvmArgs, cellTimeout, n);
+            return new Execution(repetitions, fork, jvmArgs, cellTimeout, n, measuredReplays);
         }
 
         /** These settings with a time limit per cell. */
         public Execution withCellTimeout(java.time.Duration limit) {
-            return new Execution(repetitions, fork, jvmArgs, limit, jobs);
+            return new Execution(repetitions, fork, jvmArgs, limit, jobs, measuredReplays);
         }
     }
 

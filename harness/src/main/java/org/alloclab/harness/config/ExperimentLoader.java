@@ -38,7 +38,7 @@ public final class ExperimentLoader {
     private static final String ROOT = "alloclab";
     private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map",
             "threads", "output", "virtual-memory", "strategies", "workloads", "layers", "repetitions", "fork", "jvm-args",
-            "cell-timeout", "jobs");
+            "cell-timeout", "jobs", "measured-replays");
     /** The most repetitions of a cell an experiment may ask for. */
     public static final int MAX_REPETITIONS = 1000;
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
@@ -276,7 +276,7 @@ public final class ExperimentLoader {
                 : List.of();
     }
 
-    /** {@code repetitions}, {@code fork}, {@code jvm-args}, {@code cell-timeout} and {@code jobs}. */
+    /** {@code repetitions}, {@code fork}, {@code jvm-args}, {@code cell-timeout}, {@code jobs} and {@code measured-replays}. */
     private static Experiment.Execution execution(Config a) {
         int repetitions = get(a, "repetitions", () -> a.getInt("repetitions"));
         if (repetitions < 1 || repetitions > MAX_REPETITIONS) {
@@ -318,7 +318,12 @@ public final class ExperimentLoader {
             throw new ConfigurationException(where(a.getValue("jobs")) + ROOT + ".jobs: " + jobs + " cells at once need a"
                     + " JVM each; with fork = false every cell runs in this JVM, one at a time");
         }
-        return new Experiment.Execution(repetitions, fork, List.copyOf(jvmArgs), timeout, jobs);
+        int measured = get(a, "measured-replays", () -> a.getInt("measured-replays"));
+        if (measured < 1 || measured > 100) {
+            throw new ConfigurationException(where(a.getValue("measured-replays")) + ROOT
+                    + ".measured-replays: must be from 1 to 100, was " + measured);
+        }
+        return new Experiment.Execution(repetitions, fork, List.copyOf(jvmArgs), timeout, jobs, measured);
     }
 
     /**

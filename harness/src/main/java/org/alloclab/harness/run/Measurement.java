@@ -34,6 +34,10 @@ import org.alloclab.harness.workload.Operations;
  * measured replay waits until the JIT's queue is empty ({@link JitQueue}): on a small machine the compiler can be
  * seconds behind the warm-ups, and a replay measured meanwhile runs partly in code not yet compiled, beside a
  * compiler thread busy on the other core (on two cores this made cells of the same strategy differ by 2×).
+ *
+ * <p>With {@code measured-replays} above 1 the cell measures that many replays, each after the compiler's
+ * queue is empty, and reports the one whose time is the median, with every one's time: a collection or a
+ * moment of another load on the machine inside one replay does not become the cell's figure.
  */
 public final class Measurement implements AutoCloseable {
 
@@ -71,9 +75,20 @@ public final class Measurement implements AutoCloseable {
             }
             previous = t;
         }
-        long waited = JitQueue.awaitEmpty(JIT_WAIT_MILLIS);
-        RunResult r = replayOnce(replayer.withProgress(progress.after(warmups * events)), vm, strategy, streams);
-        return r.withVirtualMemory(vm.label()).withWarmups(warmups, waited);
+        int measured = experiment.execution().measuredReplays();
+        var results = new ArrayList<RunResult>(measured);
+        var times = new ArrayList<Long>(measured);
+        long waited = 0;
+        for (int i = 0; i < measured; i++) {
+            waited += JitQueue.awaitEmpty(JIT_WAIT_MILLIS);
+            RunResult r = replayOnce(replayer.withProgress(progress.after((warmups + i) * events)), vm, strategy, streams);
+            results.add(r);
+            times.add(r.elapsedNanos());
+        }
+        var byTime = new ArrayList<>(results);
+        byTime.sort(java.util.Comparator.comparingLong(RunResult::elapsedNanos));
+        RunResult median = byTime.get((byTime.size() - 1) / 2);
+        return median.withVirtualMemory(vm.label()).withWarmups(warmups, waited, times);
     }
 
     /** Told how many operations of a measurement are done; {@link #after} shifts a replay's count. */

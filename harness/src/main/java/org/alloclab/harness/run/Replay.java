@@ -189,7 +189,7 @@ final class Replay {
                 new RunResult.Counts(events, failures, skipped, deferred),
                 new RunResult.Bytes(peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
                         timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll),
-                new RunResult.Timing(elapsed, latencySampling, Double.NaN, 0, 0),
+                new RunResult.Timing(elapsed, latencySampling, Double.NaN, 0, 0, List.of(elapsed)),
                 latency, timeline,
                 new RunResult.Details(allocator.stats().asMap(), footprint.external() ? null : vm.stats(), vm.counters(),
                         notes(ops), findings, heap));

@@ -109,6 +109,9 @@ public final class ResultsWriter {
         m.put(Schema.WARMUP_REPLAYS, timing.warmups());
         m.put(Schema.JIT_WAIT_MS, timing.jitWaitMillis());
         m.put(Schema.ELAPSED_MS, round(timing.elapsedNanos() / 1e6));
+        if (timing.replaysNanos().size() > 1) {
+            m.put(Schema.MEASURED_REPLAYS_MS, timing.replaysNanos().stream().map(n -> round(n / 1e6)).toList());
+        }
         m.put(Schema.THROUGHPUT, Math.round(r.throughput()));
         m.put(Schema.HARNESS_NS_PER_EVENT, number(timing.harnessNanosPerEvent()));
         m.put(Schema.LATENCY_SAMPLING, timing.latencySampling());

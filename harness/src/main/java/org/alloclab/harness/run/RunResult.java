@@ -67,9 +67,11 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
      * @param harnessNanosPerEvent the harness's own cost per event on this workload, or NaN
      * @param warmups              untimed replays made before this one
      * @param jitWaitMillis        how long this replay waited for the JIT's queue to drain before it started
+     * @param replaysNanos         with several measured replays, each one's time in the order they ran (this
+     *                             one's is their median); otherwise this one's alone
      */
     public record Timing(long elapsedNanos, int latencySampling, double harnessNanosPerEvent, int warmups,
-                         long jitWaitMillis) {
+                         long jitWaitMillis, List<Long> replaysNanos) {
     }
 
     /**
@@ -91,7 +93,7 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
     public RunResult withHarnessCost(double nanosPerEvent) {
         return new RunResult(subject, counts, bytes,
                 new Timing(timing.elapsedNanos(), timing.latencySampling(), nanosPerEvent, timing.warmups(),
-                        timing.jitWaitMillis()),
+                        timing.jitWaitMillis(), timing.replaysNanos()),
                 latency, timeline, details);
     }
 
@@ -102,10 +104,14 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
                 details);
     }
 
-    /** This result, made after {@code n} warm-up replays and a wait of {@code jitWaitMillis} for the JIT. */
-    public RunResult withWarmups(int n, long jitWaitMillis) {
+    /**
+     * This result, made after {@code n} warm-up replays and a wait of {@code jitWaitMillis} for the JIT, the median of
+     * measured replays that took {@code replaysNanos}.
+     */
+    public RunResult withWarmups(int n, long jitWaitMillis, List<Long> replaysNanos) {
         return new RunResult(subject, counts, bytes,
-                new Timing(timing.elapsedNanos(), timing.latencySampling(), timing.harnessNanosPerEvent(), n, jitWaitMillis),
+                new Timing(timing.elapsedNanos(), timing.latencySampling(), timing.harnessNanosPerEvent(), n, jitWaitMillis,
+                        List.copyOf(replaysNanos)),
                 latency, timeline, details);
     }
 

@@ -37,6 +37,7 @@ public final class Schema {
     public static final String JOBS = "jobs";
     public static final String CELL_TIMEOUT_S = "cell_timeout_s";
     public static final String JVM_ARGS = "jvm_args";
+    public static final String MEASURED_REPLAYS = "measured_replays";
     public static final String CELLS_PLANNED = "cells_planned";
     /** How the cells stand: planned, ok, failed, crashed, timed_out, missing. */
     public static final String CELL_COUNTS = "cell_counts";
@@ -99,6 +100,8 @@ public final class Schema {
     public static final String WARMUP_REPLAYS = "warmup_replays";
     /** How long the measured replay waited for the JIT's queue to drain after the warm-ups. */
     public static final String JIT_WAIT_MS = "jit_wait_ms";
+    /** With {@code measured-replays} above 1, each measured replay's time; elapsed_ms is their median. */
+    public static final String MEASURED_REPLAYS_MS = "measured_replays_ms";
     public static final String ELAPSED_MS = "elapsed_ms";
     public static final String THROUGHPUT = "throughput_ops_per_s";
     public static final String HARNESS_NS_PER_EVENT = "harness_ns_per_event";
