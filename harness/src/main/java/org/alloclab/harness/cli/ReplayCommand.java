@@ -53,8 +53,9 @@ public final class ReplayCommand implements Callable<Integer> {
     int latencySampling = 4;
 
     @Option(names = "--warmup-runs", paramLabel = "N", description = "at most this many untimed replays before each measured one; they stop once one is no"
-                    + " faster than the one before (default 5)")
-    int warmupRuns = 5;
+                    + " faster than the one before (default 10: a real program's trace of a few million operations keeps"
+                    + " getting faster for six or seven replays in a JVM of its own)")
+    int warmupRuns = 10;
 
     @Option(names = "--threads", split = ",", paramLabel = "N",
             description = "threads replaying each trace at once, each a copy of its own (default 1; a list is a sweep)")
