@@ -25,7 +25,8 @@ class ExperimentLoaderTest {
     @Test
     void theBuiltInDefaultIsAValidExperiment() {
         Experiment e = loader.loadDefault();
-        assertThat(e.strategies()).extracting(Experiment.StrategySpec::label).contains("linear", "linear.vm");
+        assertThat(e.strategies()).extracting(Experiment.StrategySpec::label)
+                .contains("linear.vm", "dsmalloc", "glibc", "jemalloc", "netty");
         assertThat(e.workloads()).isNotEmpty();
         assertThat(e.virtualMemories()).extracting(Experiment.VirtualMemorySpec::kind).containsExactly("os");
         assertThat(e.source()).isEqualTo("built-in default");
