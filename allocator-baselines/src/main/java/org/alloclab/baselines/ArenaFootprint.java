@@ -139,7 +139,8 @@ final class ArenaFootprint {
     private final MemorySegment iovecs = scratchArena.allocate(32, 16);
     private final MemorySegment buffer = scratchArena.allocate(64, 16);
     private final MemorySegment callState = scratchArena.allocate(Libc.callState());
-    /** {@code mincore}'s output for up to one heap (64 MiB) of pages. */
+    /** {@code mincore} over up to one heap (64 MiB) of pages a call. */
+    private final Mincore mincore;
     private final MemorySegment vector;
     /** A heap list as walked: base, size pairs. */
     private long[] walked = new long[8];
@@ -187,7 +188,8 @@ final class ArenaFootprint {
     }
 
     ArenaFootprint() {
-        vector = scratchArena.allocate(Math.max(1, HEAP_MAX_SIZE / Math.max(1, page)));
+        mincore = new Mincore(scratchArena, Math.max(1, HEAP_MAX_SIZE / Math.max(1, page)));
+        vector = mincore.vector();
         fallback = unsupported();
     }
 
@@ -604,25 +606,7 @@ final class ArenaFootprint {
 
     /** Resident bytes of the page-aligned range, by mincore; 0 when it is not mapped. */
     private long resident(long start, long length) {
-        long pagesPerCall = vector.byteSize();
-        long total = 0;
-        for (long done = 0; done < length; ) {
-            long pages = Math.min(pagesPerCall, (length - done + page - 1) / page);
-            if (!Libc.mincore(start + done, pages * page, vector.address())) {
-                return total;
-            }
-            long words = pages / 8;
-            long count = 0;
-            for (long i = 0; i < words; i++) {
-                count += Long.bitCount(vector.get(WORD, i * 8) & 0x0101010101010101L);
-            }
-            for (long i = words * 8; i < pages; i++) {
-                count += vector.get(ValueLayout.JAVA_BYTE, i) & 1;
-            }
-            total += count * page;
-            done += pages * page;
-        }
-        return total;
+        return mincore.resident(start, length);
     }
 
     private void rememberWalkedHeaps() {

@@ -1,5 +1,7 @@
 package org.alloclab.baselines;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.alloclab.api.AllocatorStats;
 
 /**
@@ -9,30 +11,31 @@ import org.alloclab.api.AllocatorStats;
  * caches on, dirty pages purged over 10 s.
  *
  * <pre>
- *   allocate(size, align ≤ 8)   →  je_malloc(size)
- *   allocate(size, align > 8)   →  je_mallocx(size, MALLOCX_LG_ALIGN(log2 align))
- *   reallocate(p, n)            →  je_realloc(p, n)
+ *   allocate(size, align)       →  je_mallocx(size, MALLOCX_ARENA(a))        align ≤ 8, or ≤ 16 from 16 bytes
+ *                               →  … | MALLOCX_LG_ALIGN(log2 align)          otherwise
+ *   reallocate(p, n)            →  je_rallocx(p, n, MALLOCX_ARENA(a))
  *   free(p)                     →  je_free(p)
  *   usableSize(p)               →  je_malloc_usable_size(p)
- *   committed_bytes             =  (pactive + pdirty) × page, all arenas, after an epoch refresh,
- *                                  minus that sum at creation
+ *   committed_bytes             =  resident pages (mincore) of the address space arena a took through its
+ *                                  extent hooks, grown since creation
  * </pre>
+ * where {@code a} is the one arena alloclab creates in the process ({@link Jemalloc}).
  *
- * <h2>Footprint: why resident</h2>
- * jemalloc's own footprint measure is {@code stats.resident}: every page backing an active allocation,
- * every unused dirty page not yet purged, and its metadata — what it holds in physical memory, which is
- * what {@code committed_bytes} means for alloclab's strategies (pages committed and not given back,
- * whether a block sits in them or not). {@code stats.active} leaves out the dirty pages jemalloc keeps for
- * reuse, which is exactly the footprint cost of its decay policy; {@code stats.mapped} counts address
- * space. LWJGL's build has no {@code config.stats}, so those figures are not available; the page counts
- * every build keeps give the same measure without the metadata: {@code committed_bytes} and
- * {@code resident_bytes} are {@code (pactive + pdirty) × page}, {@code mapped_bytes} adds the muzzy pages
- * ({@code stats.mapped} less metadata). Each is growth since creation, never below 0: the heap is
- * shared by every jemalloc allocator alive in the process, and each creation and {@code close()} flushes
- * the calling thread's cache and purges every arena, so a new allocator starts from a clean heap
- * instead of the last one's leftovers. Other threads' caches are not flushed and count as active.
- * {@code overhead_bytes} is 0: jemalloc keeps no header beside a block, and this build does not report
- * its metadata.
+ * <h2>Footprint: resident pages, as a C program's</h2>
+ * What a program's allocator costs it is the pages that are resident: mapped and touched, not given back.
+ * jemalloc's page counts ({@code pactive}, {@code pdirty}) count every page of an extent in use or kept
+ * dirty, touched or not; a slab of a size class counts whole from its first block on, so a small heap with
+ * many size classes in use reads well above what the kernel holds for it. {@code committed_bytes} and
+ * {@code resident_bytes} are therefore the resident pages ({@code mincore}) of the ranges the arena took
+ * from the system through its hooks — the arena's metadata included, as in a C program — minus those
+ * resident when this allocator was created. The heap is shared by every jemalloc allocator alive in the
+ * process; each creation and {@code close()} flushes the calling thread's cache and purges every arena, so
+ * a new allocator starts from a heap with no dirty pages. Other threads' caches are not flushed. The page
+ * counts are reported beside it, grown since creation: {@code active_bytes}, {@code dirty_bytes},
+ * {@code muzzy_bytes} and {@code mapped_bytes} (their sum), and {@code pages_bytes}, jemalloc's own
+ * measure ({@code (pactive + pdirty) × page}). {@code overhead_bytes} is 0: jemalloc keeps no header beside
+ * a block. Should a hook have failed, {@code committed_bytes} is {@code pages_bytes} and one line on stderr
+ * says why.
  *
  * <h2>Tracking and its cost</h2>
  * As for {@link GlibcAllocator}: an {@link AddressTable} of live blocks (24 to 48 bytes of Java heap per
@@ -44,7 +47,10 @@ import org.alloclab.api.AllocatorStats;
  */
 public final class JemallocAllocator extends NativeHeapAllocator {
 
+    private static final AtomicBoolean FALLBACK_TOLD = new AtomicBoolean();
+
     private final Jemalloc.Pages baseline;
+    private final long baseResident;
 
     /**
      * A new view of LWJGL's jemalloc heap.
@@ -56,6 +62,7 @@ public final class JemallocAllocator extends NativeHeapAllocator {
         Jemalloc.requireAvailable();
         Jemalloc.flushAndPurge();
         this.baseline = Jemalloc.pages();
+        this.baseResident = Jemalloc.ranges().resident();
     }
 
     @Override
@@ -81,12 +88,23 @@ public final class JemallocAllocator extends NativeHeapAllocator {
     @Override
     long footprint(AllocatorStats.Builder extra) {
         Jemalloc.Pages p = Jemalloc.pages().since(baseline);
-        long resident = p.active() + p.dirty();
-        extra.bytes("resident_bytes", resident, "(pactive + pdirty) × page grown since creation: jemalloc's resident pages without metadata")
-                .bytes("mapped_bytes", resident + p.muzzy(), "(pactive + pdirty + pmuzzy) × page grown since creation: mapped, not purged")
+        long pages = p.active() + p.dirty();
+        extra.bytes("pages_bytes", pages, "(pactive + pdirty) × page grown since creation: jemalloc's own measure, untouched pages of extents in use included")
+                .bytes("mapped_bytes", pages + p.muzzy(), "(pactive + pdirty + pmuzzy) × page grown since creation: mapped, not purged")
                 .bytes("active_bytes", p.active(), "pactive × page grown since creation: pages of extents in use")
                 .bytes("dirty_bytes", p.dirty(), "pdirty × page grown since creation: unused, not yet purged")
                 .bytes("muzzy_bytes", p.muzzy(), "pmuzzy × page grown since creation: lazily purged (MADV_FREE)");
+        String fault = Jemalloc.hookFault();
+        if (fault != null) {
+            if (FALLBACK_TOLD.compareAndSet(false, true)) {
+                System.err.println("alloclab: jemalloc: footprint from its page counts (untouched pages counted): " + fault);
+            }
+            return pages;
+        }
+        AddressRanges ranges = Jemalloc.ranges();
+        long resident = Math.max(0, ranges.resident() - baseResident);
+        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space alloclab's arena took through its extent hooks, grown since creation")
+                .bytes("address_space_bytes", ranges.bytes(), "address space the arena holds from the system, absolute");
         return resident;
     }
 

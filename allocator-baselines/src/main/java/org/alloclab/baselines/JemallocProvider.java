@@ -1,6 +1,7 @@
 package org.alloclab.baselines;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.alloclab.api.Allocator;
 import org.alloclab.api.AllocatorProvider;
@@ -22,12 +23,17 @@ public final class JemallocProvider implements AllocatorProvider {
 
     @Override
     public String description() {
-        return "baseline: jemalloc (LWJGL's build) with its default thread caches and decay; committed from its page counts";
+        return "baseline: jemalloc (LWJGL's build) with its default thread caches and decay, in an arena of its own; footprint = resident pages of what the arena took from the system";
     }
 
     @Override
     public List<ParameterSpec> parameters() {
         return List.of();
+    }
+
+    @Override
+    public Optional<String> unavailable() {
+        return Optional.ofNullable(Jemalloc.unavailable());
     }
 
     /** A view of LWJGL's jemalloc heap; the virtual memory is not used. */

@@ -33,6 +33,8 @@ import java.util.Locale;
  *   mincore(addr, len, vec)            which pages of a range are resident; -1 (ENOMEM) when unmapped
  *   process_vm_readv(self, …)          a read of this process's memory that fails (EFAULT) instead of
  *                                      crashing when the memory is gone: for heap headers glibc may unmap
+ *   mmap(0, len, prot, flags, -1, 0)   address space for mimalloc's arena ({@link Mimalloc})
+ *   sbrk(0)                            the program break, which tcmalloc moves while it loads ({@link Tcmalloc})
  * </pre>
  * The last four serve {@link ArenaFootprint}, which reads glibc's heap headers.
  * The allocation calls are <em>critical</em> ({@link Linker.Option#critical(boolean)}): they never call
@@ -106,6 +108,8 @@ final class Libc {
     private static final MethodHandle MALLOPT;
     private static final MethodHandle MINCORE;
     private static final MethodHandle PROCESS_VM_READV;
+    private static final MethodHandle SBRK;
+    private static final MethodHandle MMAP;
     /** {@code gnu_get_libc_version()}, e.g. "2.36", or null when this is not glibc. */
     private static final String VERSION;
     /** The page size, or 0 when this is not glibc. */
@@ -125,7 +129,7 @@ final class Libc {
             missing.add("64-bit Linux (this is " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
         }
         for (String name : List.of("gnu_get_libc_version", "malloc", "aligned_alloc", "realloc", "free",
-                "malloc_usable_size", "mallinfo2", "malloc_trim", "mallopt", "getpagesize", "mincore", "process_vm_readv")) {
+                "malloc_usable_size", "mallinfo2", "malloc_trim", "mallopt", "getpagesize", "mincore", "process_vm_readv", "sbrk", "mmap")) {
             if (libc.find(name).isEmpty()) {
                 missing.add(name);
             }
@@ -149,11 +153,14 @@ final class Libc {
             PROCESS_VM_READV = downcall(linker, libc, "process_vm_readv",
                     FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size, size, size, size, size),
                     Linker.Option.captureCallState("errno"));
+            SBRK = downcall(linker, libc, "sbrk", FunctionDescriptor.of(size, size));
+            MMAP = downcall(linker, libc, "mmap", FunctionDescriptor.of(size, size, size, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, size));
             VERSION = callVersion(linker, libc);
             PAGE_SIZE = callPageSize(linker, libc);
         } else {
             MALLOC = ALIGNED_ALLOC = REALLOC = FREE = USABLE_SIZE = MALLINFO2_CALL = MALLOC_TRIM = MALLOPT = null;
-            MINCORE = PROCESS_VM_READV = null;
+            MINCORE = PROCESS_VM_READV = SBRK = MMAP = null;
             MALLINFO2_RESULT = null;
             VERSION = null;
             PAGE_SIZE = 0;
@@ -260,6 +267,24 @@ final class Libc {
             return (int) MINCORE.invokeExact(address, length, vector) == 0;
         } catch (Throwable t) {
             throw unexpected("mincore", t);
+        }
+    }
+
+    /** {@code mmap(NULL, length, protection, flags, -1, 0)}: the mapping's address, or -1. */
+    static long map(long length, int protection, int flags) {
+        try {
+            return (long) MMAP.invokeExact(0L, length, protection, flags, -1, 0L);
+        } catch (Throwable t) {
+            throw unexpected("mmap", t);
+        }
+    }
+
+    /** {@code sbrk(0)}: the program break now. */
+    static long currentBreak() {
+        try {
+            return (long) SBRK.invokeExact(0L);
+        } catch (Throwable t) {
+            throw unexpected("sbrk", t);
         }
     }
 
