@@ -17,30 +17,49 @@ import org.alloclab.api.Allocator;
 
 /**
  * Reads a glibc {@code mtrace(3)} log — plain or gzipped, told apart by its first bytes — into
- * {@link Operations}. Each line is one of
+ * {@link Operations}. It accepts every line glibc's {@code malloc/mtrace-impl.c} writes (2.34 to 2.38; 2.33's
+ * {@code mtrace.c} and later ones write the same forms), that is pointers as {@code %p} ({@code 0x…}, a null
+ * one {@code (nil)}) and sizes as {@code %#lx} ({@code 0x…}, a zero size plain {@code 0}):
  * <pre>
- *   [@ CALLER] + 0xADDR 0xSIZE    malloc, calloc, memalign…, realloc(NULL, n);  + (nil) 0xSIZE failed
- *   [@ CALLER] - 0xADDR           free, or realloc(p, 0)
- *   [@ CALLER] &lt; 0xOLD            realloc: this line and the next belong together
- *   [@ CALLER] &gt; 0xNEW 0xSIZE     (NEW == OLD when it grew or shrank in place)
- *   [@ CALLER] ! 0xOLD 0xSIZE     failed realloc: nothing changed
- *   = Start / = End               markers
+ *   [@ CALLER] + 0xADDR 0xSIZE    malloc, calloc, memalign, posix_memalign, aligned_alloc, valloc, pvalloc,
+ *                                 and realloc(NULL, n) that worked; malloc(0) is  + 0xADDR 0
+ *   [@ CALLER] + (nil) 0xSIZE     any of those that failed (also  + (nil) 0)
+ *   [@ CALLER] - 0xADDR           free, or realloc(p, 0) that freed p (free(NULL) writes nothing)
+ *   [@ CALLER] - (nil)            realloc(NULL, 0) that failed
+ *   [@ CALLER] &lt; 0xOLD            realloc(p, n) that worked: this line and the next belong together
+ *   [@ CALLER] &gt; 0xNEW 0xSIZE     (NEW == OLD when it grew or shrank in place; a size of 0 is taken too)
+ *   [@ CALLER] ! 0xOLD 0xSIZE     failed realloc: nothing changed (OLD is (nil) for realloc(NULL, n))
+ *   = Start / = End               markers: anywhere, any number of times, or missing (any line
+ *                                 starting with = is taken as a marker and skipped)
+ *   (a blank line)                skipped
  * </pre>
- * The caller is optional and may hold spaces; the event is found from the end of the line. The caller of
- * an allocation or reallocation is kept as its site ({@link Operations#site(int)}), for the {@code sites}
- * layer's report.
+ * The caller, written by glibc's {@code tr_where}, is one of {@code @ FILE:(SYM+OFF)[0xADDR]},
+ * {@code @ FILE:(SYM-OFF)[0xADDR]}, {@code @ FILE:[0xADDR]}, {@code @ (SYM+OFF)[0xADDR]} or {@code @ [0xADDR]}
+ * (OFF is hexadecimal, glibc writes it without {@code 0x}; FILE may be empty). FILE is a path and may hold
+ * spaces, parentheses or brackets, so the event is found from the end of the line and the caller is
+ * everything between the {@code @} and the event (glibc's ends with {@code ]}; any text is taken). The caller of an allocation
+ * or reallocation is kept as its site ({@link Operations#site(int)}), for the {@code sites} layer's report.
+ * Leading and trailing white space, CRLF line ends included, is ignored. Sizes and addresses are hexadecimal
+ * with {@code 0x} (either case), at most 16 digits; the one number without {@code 0x} taken is a size of
+ * {@code 0}.
  *
  * <h2>What does not match</h2>
- * A program's blocks allocated before tracing started are freed or reallocated later without having been
- * seen. Such frees and reallocations are skipped and counted ({@code unmatched_frees},
+ * A program's blocks allocated before tracing started (a trace begun by {@code mtrace()} in a running
+ * program, or a stretch between {@code = End} and the next {@code = Start}) are freed or reallocated later
+ * without having been seen. Such frees and reallocations are skipped and counted ({@code unmatched_frees},
  * {@code unmatched_reallocs}); a later free of the block an unmatched reallocation returned is unmatched
- * too, and counted with them. Allocations the program saw fail are skipped ({@code failed_in_trace}).
- * {@code malloc(0)} is replayed as one byte ({@code zero_size_requests}), since every alloclab block has
- * an address of its own. An address allocated again without a free in between (a lost free) frees the
- * old block first ({@code lost_frees}). Alignment requests are not in the format: every block asks for
- * the alignment given (16 by default, what {@code malloc} promises on x86-64).
+ * too, and counted with them. Calls the program saw fail ({@code + (nil) …}, {@code - (nil)},
+ * {@code ! …}) change nothing and are counted ({@code failed_in_trace}). A size of 0 ({@code malloc(0)},
+ * or a reallocation to 0 that returned a block) is replayed as one byte ({@code zero_size_requests}), since
+ * every alloclab block has an address of its own. An address allocated, or reallocated to, again without a
+ * free in between (a lost free) frees the old block first ({@code lost_frees}). Alignment requests are not
+ * in the format: every block asks for the alignment given (16 by default, what {@code malloc} promises on
+ * x86-64).
  *
- * <p>Any other line stops the reading with a {@link TraceFormatException} naming the file and line.
+ * <p>Any other line stops the reading with a {@link TraceFormatException} naming the file, the line and
+ * why: an unknown event, a number that is not {@code 0x…} hexadecimal (a size of {@code 12}, {@code 0xZZ}),
+ * a null pointer where glibc never writes one ({@code <} and {@code >} lines), text before the event that
+ * is not a caller {@code @ …}, or a {@code <} line not followed by its {@code >} line.
  */
 public final class MtraceReader {
 
@@ -80,30 +99,29 @@ public final class MtraceReader {
     private static Operations parse(BufferedReader reader, Path file, String name, int alignment) throws IOException {
         var ops = Operations.builder(name);
         Map<Long, Integer> slotOf = new HashMap<>(1 << 16);
+        var e = new Line(file);
         long unmatchedFrees = 0;
         long unmatchedReallocs = 0;
         long failed = 0;
         long zero = 0;
         long lost = 0;
-        long pendingOld = -1;          // the address of a '<' line waiting for its '>'
-        long pendingLine = 0;
+        boolean pending = false;       // a '<' line waits for its '>'
+        long pendingOld = 0;           // its address,
+        long pendingLine = 0;          // its line number
+        String pendingText = null;     // and its text
         long lineNo = 0;
         String line;
         while ((line = reader.readLine()) != null) {
             lineNo++;
-            if (line.isBlank() || line.startsWith("=")) {
-                if (pendingOld >= 0 && !line.isBlank()) {
-                    throw new TraceFormatException(file, lineNo, line, "a realloc's '<' line (line " + pendingLine
-                            + ") must be followed by its '>' line");
-                }
+            char op = e.parse(line, lineNo);
+            if (op == Line.BLANK) {
                 continue;
             }
-            Event e = Event.parse(line, file, lineNo);
-            if (pendingOld >= 0 && e.op != '>') {
+            if (pending && op != '>') {
                 throw new TraceFormatException(file, lineNo, line, "a realloc's '<' line (line " + pendingLine
                         + ") must be followed by its '>' line");
             }
-            switch (e.op) {
+            switch (op) {
                 case '+' -> {
                     if (e.address == 0) {
                         failed++;
@@ -121,6 +139,10 @@ public final class MtraceReader {
                     slotOf.put(e.address, ops.allocate(Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)), alignment));
                 }
                 case '-' -> {
+                    if (e.address == 0) {
+                        failed++;          // realloc(NULL, 0) that failed; free(NULL) writes nothing
+                        continue;
+                    }
                     Integer slot = slotOf.remove(e.address);
                     if (slot == null) {
                         unmatchedFrees++;
@@ -129,18 +151,27 @@ public final class MtraceReader {
                     }
                 }
                 case '<' -> {
+                    pending = true;
                     pendingOld = e.address;
                     pendingLine = lineNo;
+                    pendingText = line;
                 }
                 case '>' -> {
-                    if (pendingOld < 0) {
+                    if (!pending) {
                         throw new TraceFormatException(file, lineNo, line, "a '>' line without the '<' line before it");
                     }
+                    pending = false;
                     Integer slot = slotOf.remove(pendingOld);
-                    pendingOld = -1;
                     if (slot == null) {
                         unmatchedReallocs++;
                         continue;
+                    }
+                    if (e.address != pendingOld) {
+                        Integer other = slotOf.remove(e.address);
+                        if (other != null) {
+                            ops.free(other);
+                            lost++;
+                        }
                     }
                     if (e.size == 0) {
                         zero++;
@@ -150,11 +181,12 @@ public final class MtraceReader {
                     slotOf.put(e.address, slot);
                 }
                 case '!' -> failed++;
-                default -> throw new AssertionError(e.op);
+                case '=' -> { }
+                default -> throw new AssertionError(op);
             }
         }
-        if (pendingOld >= 0) {
-            throw new TraceFormatException(file, pendingLine, "< " + Long.toHexString(pendingOld),
+        if (pending) {
+            throw new TraceFormatException(file, pendingLine, pendingText,
                     "the trace ends after a realloc's '<' line without its '>' line");
         }
         if (ops.size() == 0) {
@@ -169,49 +201,165 @@ public final class MtraceReader {
         return ops.build();
     }
 
-    /** One event line, parsed from its end: the caller before it may be anything. */
-    private record Event(char op, long address, long size, String site) {
+    /**
+     * One line, parsed in place from its end (the caller before the event may hold anything), without
+     * splitting it: {@link #parse} fills the fields and returns the event's character. One is reused for
+     * every line of a trace.
+     */
+    private static final class Line {
+        static final char BLANK = 0;
 
-        static Event parse(String line, Path file, long lineNo) {
-            String[] t = line.trim().split("\\s+");
-            int n = t.length;
-            // Events with two numbers: + > !   with one: - <
-            if (n >= 3 && isOp(t[n - 3], "+>!") && (n == 3 || t[0].equals("@"))) {
-                return new Event(t[n - 3].charAt(0), address(t[n - 2], line, file, lineNo), number(t[n - 1], line, file, lineNo),
-                        caller(t, n - 3));
-            }
-            if (n >= 2 && isOp(t[n - 2], "-<") && (n == 2 || t[0].equals("@"))) {
-                return new Event(t[n - 2].charAt(0), address(t[n - 1], line, file, lineNo), 0, null);
-            }
-            throw new TraceFormatException(file, lineNo, line,
-                    "not an mtrace event (expected '[@ caller] + 0xADDR 0xSIZE', '- 0xADDR', '< 0xOLD', '> 0xNEW 0xSIZE' or '! 0xOLD 0xSIZE')");
+        private final Path file;
+        private String text;
+        private long lineNo;
+        /** The event: one of {@code + - < > ! =}. */
+        char op;
+        /** The address, 0 for {@code (nil)}. */
+        long address;
+        /** The size of a {@code +}, {@code >} or {@code !} line. */
+        long size;
+        /** The caller of a {@code +} or {@code >} line, or null. */
+        String site;
+
+        Line(Path file) {
+            this.file = file;
         }
 
-        /** The caller between the {@code @} and the event (tokens 1 to {@code end}), or null. */
-        private static String caller(String[] t, int end) {
-            if (end <= 1) {
-                return null;
+        char parse(String line, long number) {
+            text = line;
+            lineNo = number;
+            site = null;
+            address = 0;
+            size = 0;
+            int end = line.length();
+            while (end > 0 && line.charAt(end - 1) <= ' ') {
+                end--;
             }
-            return end == 2 ? t[1] : String.join(" ", java.util.Arrays.copyOfRange(t, 1, end));
+            if (end == 0) {
+                return op = BLANK;
+            }
+            int start = 0;
+            while (line.charAt(start) <= ' ') {
+                start++;
+            }
+            if (line.charAt(start) == '=') {
+                // glibc writes '= Start' and '= End'; any line starting with '=' is a marker (a note a
+                // recording tool added, say): it carries no event
+                return op = '=';
+            }
+            // the last three tokens, [s1, end) the last; an absent one is empty (any text before start is blank)
+            int s1 = tokenStart(line, end);
+            int e2 = blankStart(line, s1);
+            int s2 = tokenStart(line, e2);
+            int e3 = blankStart(line, s2);
+            int s3 = tokenStart(line, e3);
+            int opAt;
+            if (e3 - s3 == 1 && isOneOf(line.charAt(s3), "+>!")) {
+                opAt = s3;
+                op = line.charAt(s3);
+                address = address(s2, e2);
+                size = size(s1, end);
+            } else if (e2 - s2 == 1 && isOneOf(line.charAt(s2), "-<")) {
+                opAt = s2;
+                op = line.charAt(s2);
+                address = address(s1, end);
+            } else {
+                throw fail("not an mtrace event (expected '[@ caller] + 0xADDR 0xSIZE', '- 0xADDR', '< 0xOLD', "
+                        + "'> 0xNEW 0xSIZE', '! 0xOLD 0xSIZE' or '= Start')");
+            }
+            if (address == 0 && (op == '<' || op == '>')) {
+                throw fail("a realloc's '" + op + "' line never has a null pointer");
+            }
+            if (opAt > start) {
+                caller(start, opAt);
+            }
+            return op;
         }
 
-        private static boolean isOp(String token, String ops) {
-            return token.length() == 1 && ops.indexOf(token.charAt(0)) >= 0;
+        /** Checks the caller in {@code [start, opAt)}, kept as the site of {@code +} and {@code >} lines. */
+        private void caller(int start, int opAt) {
+            String line = text;
+            if (line.charAt(start) != '@' || line.charAt(start + 1) > ' ') {
+                throw fail("not an mtrace event: the text before the event must be a caller '@ …'");
+            }
+            int from = start + 1;
+            while (line.charAt(from) <= ' ') {
+                from++;
+            }
+            int to = blankStart(line, opAt);
+            if (to <= from) {
+                throw fail("the caller after '@' is empty (glibc writes one like 'prog:(main+1a)[0x1139]')");
+            }
+            if (op == '+' || op == '>') {
+                site = line.substring(from, to);
+            }
         }
 
-        private static long address(String token, String line, Path file, long lineNo) {
-            return token.equals("(nil)") ? 0 : number(token, line, file, lineNo);
+        /** A pointer written with {@code %p}: {@code 0x…}, or {@code (nil)} for null (0). */
+        private long address(int from, int to) {
+            if (to - from == 5 && text.startsWith("(nil)", from)) {
+                return 0;
+            }
+            return hex(from, to, "an address like 0x55d0c0 or (nil)");
         }
 
-        private static long number(String token, String line, Path file, long lineNo) {
-            if (!token.startsWith("0x") || token.length() < 3 || token.length() > 18) {
-                throw new TraceFormatException(file, lineNo, line, "'" + token + "' is not a hexadecimal number like 0x1f");
+        /** A size written with {@code %#lx}: {@code 0x…}, or {@code 0} for zero. */
+        private long size(int from, int to) {
+            if (to - from == 1 && text.charAt(from) == '0') {
+                return 0;
             }
-            try {
-                return Long.parseUnsignedLong(token, 2, token.length(), 16);
-            } catch (NumberFormatException e) {
-                throw new TraceFormatException(file, lineNo, line, "'" + token + "' is not a hexadecimal number like 0x1f");
+            return hex(from, to, "a hexadecimal number like 0x1f (or 0)");
+        }
+
+        /** {@code 0x} and 1 to 16 hexadecimal digits in {@code [from, to)}; anything else is refused as not {@code what}. */
+        private long hex(int from, int to, String what) {
+            int n = to - from;
+            if (n < 3 || n > 18 || text.charAt(from) != '0' || text.charAt(from + 1) != 'x') {
+                throw notA(from, to, what);
             }
+            long v = 0;
+            for (int i = from + 2; i < to; i++) {
+                int c = text.charAt(i);
+                int lower = c | 0x20;
+                if (c >= '0' && c <= '9') {
+                    v = v << 4 | (c - '0');
+                } else if (lower >= 'a' && lower <= 'f') {
+                    v = v << 4 | (lower - 'a' + 10);
+                } else {
+                    throw notA(from, to, what);
+                }
+            }
+            return v;
+        }
+
+        private TraceFormatException notA(int from, int to, String what) {
+            return fail("'" + text.substring(from, to) + "' is not " + what);
+        }
+
+        private TraceFormatException fail(String reason) {
+            return new TraceFormatException(file, lineNo, text, reason);
+        }
+
+        private static boolean isOneOf(char c, String chars) {
+            return chars.indexOf(c) >= 0;
+        }
+
+        /** The start of the run of non-blank characters that ends at {@code end}. */
+        private static int tokenStart(String s, int end) {
+            int i = end;
+            while (i > 0 && s.charAt(i - 1) > ' ') {
+                i--;
+            }
+            return i;
+        }
+
+        /** The start of the run of blank characters that ends at {@code end}. */
+        private static int blankStart(String s, int end) {
+            int i = end;
+            while (i > 0 && s.charAt(i - 1) <= ' ') {
+                i--;
+            }
+            return i;
         }
     }
 }
