@@ -69,6 +69,14 @@ import org.alloclab.api.AllocatorStats;
  * {@code overhead_bytes} is glibc's 8-byte size word in front of each live block ({@code SIZE_SZ});
  * padding for alignment and the second word of mmapped chunks are not counted.
  *
+ * <h2>As a new process: the thresholds</h2>
+ * glibc serves blocks from 128 KiB up with mappings of their own and trims a heap whose free top passes
+ * 128 KiB — at first: freeing such a mapped block raises both thresholds to its size (the <em>dynamic</em>
+ * threshold, up to 32 MiB), and the JVM has freed many before alloclab runs. Each new allocator puts them
+ * back as a new C process has them, the dynamic adjustment on ({@link MallocParameters}, which says how,
+ * and what happens where that cannot be done), so a replay sees the thresholds the traced program saw and
+ * raises them as it would. The JVM's own mallocs share them.
+ *
  * <h2>Tracking and its cost</h2>
  * Freeing an address glibc never handed out aborts the process ("free(): invalid pointer"), so every
  * block's address and requested size go into an {@link AddressTable} — a striped primitive hash table,
@@ -86,6 +94,7 @@ public final class GlibcAllocator extends NativeHeapAllocator {
     /** Printed once per process: when the arena figures cannot be used, when the arena is shared. */
     private static final AtomicBoolean FALLBACK_TOLD = new AtomicBoolean();
     private static final AtomicBoolean SHARED_TOLD = new AtomicBoolean();
+    private static final AtomicBoolean DYNAMIC_TOLD = new AtomicBoolean();
 
     private final ArenaFootprint arena = new ArenaFootprint();
     private final Libc.MallInfo baseline;
@@ -98,28 +107,12 @@ public final class GlibcAllocator extends NativeHeapAllocator {
     public GlibcAllocator() {
         super("glibc");
         Libc.requireAvailable();
-        FreshProcessThresholds.ensure();
+        if (!MallocParameters.makeFresh() && DYNAMIC_TOLD.compareAndSet(false, true)) {
+            System.err.println("alloclab: glibc: thresholds pinned at 128 KiB, glibc's dynamic mmap threshold off: "
+                    + MallocParameters.fault());
+        }
         Libc.trim();
         this.baseline = Libc.mallinfo();
-    }
-
-    /**
-     * glibc's mmap and trim thresholds as a new process has them. glibc raises both as a process frees
-     * large mmapped blocks (the dynamic threshold), and by the time alloclab runs the JVM has done so: 8 MiB
-     * blocks land in the heap instead of their own mappings, and a heap is trimmed only past a top of
-     * tens of MiB, so freeing everything gave nothing back. Setting them once, to glibc's defaults
-     * (128 KiB each, which also turns the dynamic adjustment off), makes a replay behave as the traced C
-     * program's allocator did. The JVM's own mallocs follow the same settings from then on.
-     */
-    private static final class FreshProcessThresholds {
-        static {
-            Libc.mallopt(Libc.M_MMAP_THRESHOLD, 128 * 1024);
-            Libc.mallopt(Libc.M_TRIM_THRESHOLD, 128 * 1024);
-        }
-
-        static void ensure() {
-            // loading the class runs the settings once per process
-        }
     }
 
     @Override
@@ -176,7 +169,8 @@ public final class GlibcAllocator extends NativeHeapAllocator {
                         + arena.fallback());
             }
         }
-        extra.count("glibc_arena_measure", f != null ? 1 : 0, "1: committed/resident read from this allocator's arena; 0: from mallinfo2, process-wide (see the class comment)")
+        extra.count("glibc_dynamic_threshold", MallocParameters.dynamic() ? 1 : 0, "1: glibc's dynamic mmap threshold is on, as in a new process (see MallocParameters); 0: pinned at 128 KiB")
+                .count("glibc_arena_measure", f != null ? 1 : 0, "1: committed/resident read from this allocator's arena; 0: from mallinfo2, process-wide (see the class comment)")
                 .bytes("process_heap_bytes", m.arena(), "mallinfo2 arena: heap space of every arena, whole process")
                 .bytes("process_mmapped_bytes", m.mmapped(), "mallinfo2 hblkhd: chunks mmapped on their own, whole process")
                 .bytes("process_in_use_bytes", m.inUse(), "mallinfo2 uordblks: bytes in heap chunks in use, whole process")

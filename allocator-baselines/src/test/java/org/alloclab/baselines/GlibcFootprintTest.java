@@ -3,6 +3,8 @@ package org.alloclab.baselines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -214,5 +216,34 @@ class GlibcFootprintTest {
         });
         System.out.printf("glibc stats() with a 48 MiB heap: %.0f µs a call%n", micros);
         assertThat(micros).isLessThan(5_000);
+    }
+
+    /** The chunk header's IS_MMAPPED bit: whether glibc gave the block a mapping of its own. */
+    private static boolean mmapped(long block) {
+        return (MemorySegment.NULL.reinterpret(Long.MAX_VALUE).get(ValueLayout.JAVA_LONG, block - 8) & 2) != 0;
+    }
+
+    @Test
+    void theMmapThresholdStartsAt128KiBAndRisesAsInANewProcess() throws Exception {
+        assertThat(MallocParameters.fault()).as("why mp_ was not found").isNull();
+        onFreshThread(() -> {
+            try (var a = new GlibcAllocator()) {
+                assertThat(MallocParameters.dynamic()).as("dynamic threshold on").isTrue();
+                assertThat(MallocParameters.mmapThreshold()).isEqualTo(128 * Sizes.KiB);
+                long large = a.allocate(4 * Sizes.MiB);
+                assertThat(mmapped(large)).as("4 MiB: a mapping of its own").isTrue();
+                a.free(large);                            // glibc raises the threshold past 4 MiB
+                assertThat(MallocParameters.mmapThreshold()).isGreaterThanOrEqualTo(4 * Sizes.MiB);
+                long next = a.allocate(3 * Sizes.MiB);
+                assertThat(mmapped(next)).as("3 MiB after a 4 MiB mapping was freed: from the heap").isFalse();
+                a.free(next);
+                assertThat(a.stats().get("glibc_dynamic_threshold")).isEqualTo(1);
+            }
+            try (var again = new GlibcAllocator()) {     // a new allocator: thresholds as new again
+                assertThat(MallocParameters.mmapThreshold()).isEqualTo(128 * Sizes.KiB);
+                assertThat(MallocParameters.dynamic()).isTrue();
+            }
+            return null;
+        });
     }
 }

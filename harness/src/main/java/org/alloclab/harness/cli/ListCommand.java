@@ -49,6 +49,9 @@ public final class ListCommand implements Runnable {
         out.println();
         for (Provider p : providers) {
             out.println("  " + p.name() + " — " + p.description());
+            if (p instanceof AllocatorProvider a && a.unavailable().isPresent()) {
+                out.println("      UNAVAILABLE here: " + a.unavailable().get());
+            }
             int width = p.parameters().stream().mapToInt(s -> s.name().length()).max().orElse(0);
             for (ParameterSpec s : p.parameters()) {
                 String choices = s.choices().isEmpty() ? "" : " (" + String.join(" | ", s.choices()) + ")";

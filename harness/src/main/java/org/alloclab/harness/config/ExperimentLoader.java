@@ -194,6 +194,11 @@ public final class ExperimentLoader {
             checkKeys(entry, path, Set.of("name", "label", "parameters", "layers"));
             String name = string(entry, "name", path);
             AllocatorProvider provider = lookup(strategies, name, entry.get("name"));
+            var unavailable = provider.unavailable();
+            if (unavailable.isPresent()) {
+                throw new ConfigurationException(where(entry.get("name")) + path + ".name: strategy '" + name
+                        + "' cannot run on this machine: " + unavailable.get());
+            }
             var wrapped = new ArrayList<>(entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
                     : List.<Experiment.LayerSpec>of());
             wrapped.addAll(around);
