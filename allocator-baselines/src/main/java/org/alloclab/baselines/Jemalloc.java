@@ -114,6 +114,8 @@ final class Jemalloc {
     private static int arenaFlags;
     private static int arenaIndex = -1;
     private static volatile String hookFault;
+    /** Resident bytes of the arena's ranges once it was created (its metadata): the footprint's zero. */
+    private static long atCreation;
 
     private static void createArena() throws Throwable {
         Arena global = Arena.global();
@@ -151,6 +153,7 @@ final class Jemalloc {
                 indexLength.address(), hooksPointer.address(), 8));
         arenaIndex = index.get(i, 0);
         arenaFlags = JEmalloc.MALLOCX_ARENA(arenaIndex);
+        atCreation = RANGES.resident();
     }
 
     /** The alloc hook: the default's, and the range it returned recorded. Nothing may leave an upcall. */
@@ -195,6 +198,11 @@ final class Jemalloc {
     /** The address space alloclab's arena holds from the system. */
     static AddressRanges ranges() {
         return RANGES;
+    }
+
+    /** Resident bytes of the arena's ranges when it was created, before any allocation. */
+    static long residentAtCreation() {
+        return atCreation;
     }
 
     /** The index of alloclab's arena. */

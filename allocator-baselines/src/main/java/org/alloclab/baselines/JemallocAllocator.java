@@ -17,7 +17,7 @@ import org.alloclab.api.AllocatorStats;
  *   free(p)                     →  je_free(p)
  *   usableSize(p)               →  je_malloc_usable_size(p)
  *   committed_bytes             =  resident pages (mincore) of the address space arena a took through its
- *                                  extent hooks, grown since creation
+ *                                  extent hooks, grown since the arena was created
  * </pre>
  * where {@code a} is the one arena alloclab creates in the process ({@link Jemalloc}).
  *
@@ -28,9 +28,11 @@ import org.alloclab.api.AllocatorStats;
  * many size classes in use reads well above what the kernel holds for it. {@code committed_bytes} and
  * {@code resident_bytes} are therefore the resident pages ({@code mincore}) of the ranges the arena took
  * from the system through its hooks — the arena's metadata included, as in a C program — minus those
- * resident when this allocator was created. The heap is shared by every jemalloc allocator alive in the
- * process; each creation and {@code close()} flushes the calling thread's cache and purges every arena, so
- * a new allocator starts from a heap with no dirty pages. Other threads' caches are not flushed. The page
+ * resident when the arena was created: a C program's resident growth since it started. The heap is shared
+ * by every jemalloc allocator in the process, alive or before; each creation and {@code close()} flushes the
+ * calling thread's cache and purges every arena, so a new allocator starts from a heap with no dirty pages,
+ * but partly used slabs stay resident and the next replay reuses them (why the count is not growth since
+ * this allocator's creation: {@link TcmallocAllocator}). Other threads' caches are not flushed. The page
  * counts are reported beside it, grown since creation: {@code active_bytes}, {@code dirty_bytes},
  * {@code muzzy_bytes} and {@code mapped_bytes} (their sum), and {@code pages_bytes}, jemalloc's own
  * measure ({@code (pactive + pdirty) × page}). {@code overhead_bytes} is 0: jemalloc keeps no header beside
@@ -62,7 +64,7 @@ public final class JemallocAllocator extends NativeHeapAllocator {
         Jemalloc.requireAvailable();
         Jemalloc.flushAndPurge();
         this.baseline = Jemalloc.pages();
-        this.baseResident = Jemalloc.ranges().resident();
+        this.baseResident = Jemalloc.residentAtCreation();
     }
 
     @Override
@@ -103,7 +105,7 @@ public final class JemallocAllocator extends NativeHeapAllocator {
         }
         AddressRanges ranges = Jemalloc.ranges();
         long resident = Math.max(0, ranges.resident() - baseResident);
-        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space alloclab's arena took through its extent hooks, grown since creation")
+        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space alloclab's arena took through its extent hooks, grown since the arena was created")
                 .bytes("address_space_bytes", ranges.bytes(), "address space the arena holds from the system, absolute");
         return resident;
     }

@@ -14,15 +14,17 @@ import org.alloclab.api.AllocatorStats;
  *   reallocate(p, n)          →  mi_realloc(p, n)
  *   free(p)                   →  mi_free(p)
  *   usableSize(p)             →  mi_usable_size(p)
- *   committed_bytes           =  resident pages of mimalloc's arena (mincore), grown since creation
+ *   committed_bytes           =  resident pages of mimalloc's arena (mincore)
  * </pre>
  *
  * <h2>Footprint</h2>
  * The pages of the arena that are resident: what mimalloc has committed and touched, its segment metadata
  * included, as a C program's resident memory would show it ({@link Mimalloc} says how the arena is found).
  * The heap is the process's, shared by every {@code mimalloc} allocator alive: creation and {@code close()}
- * call {@code mi_collect(true)} on the calling thread, which gives its free pages and empty segments back,
- * and the count starts from what is resident then. {@code overhead_bytes} is 0: mimalloc keeps no header
+ * call {@code mi_collect(true)} on the calling thread, which gives its free pages and empty segments back.
+ * The count is the arena's whole resident set, which was empty when it was created: a C program's resident
+ * growth since it started. Pages earlier replays left resident count for the next, which mostly reuses
+ * them (see {@link TcmallocAllocator} for why not growth since creation). {@code overhead_bytes} is 0: mimalloc keeps no header
  * beside a block.
  *
  * <h2>Tracking and its cost</h2>
@@ -34,8 +36,6 @@ import org.alloclab.api.AllocatorStats;
  */
 public final class MimallocAllocator extends NativeHeapAllocator {
 
-    private final long baseResident;
-
     /**
      * A new view of the system's mimalloc heap.
      *
@@ -45,7 +45,6 @@ public final class MimallocAllocator extends NativeHeapAllocator {
         super("mimalloc");
         Mimalloc.requireAvailable();
         Mimalloc.collect();
-        this.baseResident = Mimalloc.resident();
     }
 
     @Override
@@ -70,8 +69,8 @@ public final class MimallocAllocator extends NativeHeapAllocator {
 
     @Override
     long footprint(AllocatorStats.Builder extra) {
-        long resident = Math.max(0, Mimalloc.resident() - baseResident);
-        extra.bytes("resident_bytes", resident, "resident pages (mincore) of mimalloc's arena grown since creation")
+        long resident = Mimalloc.resident();
+        extra.bytes("resident_bytes", resident, "resident pages (mincore) of mimalloc's arena (empty when created, at the first allocator)")
                 .count("mimalloc_misaligned_retries", Mimalloc.misaligned(), "aligned allocations mimalloc 2.0.9 misaligned, asked again one byte larger (process-wide)")
                 .bytes("mimalloc_outside_bytes", Mimalloc.outsideBytes(), "bytes of blocks mimalloc placed outside its arena (it was full): not in the footprint");
         return resident;

@@ -67,6 +67,8 @@ final class Tcmalloc {
     private static final MemorySegment VALUE = NAMES.allocate(8);
     private static volatile boolean firstRangeKnown;
     private static volatile String hookFault;
+    /** Resident bytes of tcmalloc's ranges once it had loaded: the footprint's zero. */
+    private static long atLoad;
 
     static {
         String why = null;
@@ -101,6 +103,7 @@ final class Tcmalloc {
             long probe = (long) malloc.invokeExact(64L);
             firstRangeKnown = probe != 0 && RANGES.contains(probe);
             free.invokeExact(probe);
+            atLoad = RANGES.resident();
         } catch (Throwable t) {
             why = "tcmalloc: " + LIBRARY + " cannot be used (" + t.getMessage() + "); install Debian's " + PACKAGE
                     + " (apt-get install " + PACKAGE + ")";
@@ -201,6 +204,11 @@ final class Tcmalloc {
         }
         return firstRangeKnown ? null : "tcmalloc's first block does not lie in the address space its load and hooks"
                 + " reported (its first memory did not come from sbrk while it loaded)";
+    }
+
+    /** Resident bytes of tcmalloc's ranges right after it loaded, before any allocator used it. */
+    static long residentAtLoad() {
+        return atLoad;
     }
 
     /** The address space tcmalloc took from the system. */

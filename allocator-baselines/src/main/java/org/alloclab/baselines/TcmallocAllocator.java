@@ -16,7 +16,7 @@ import org.alloclab.api.AllocatorStats;
  *   free(p)                   →  tc_free(p)
  *   usableSize(p)             →  tc_malloc_size(p)
  *   committed_bytes           =  resident pages of the address space tcmalloc took from the system
- *                                (mincore), grown since creation
+ *                                (mincore), grown since the library was loaded
  * </pre>
  *
  * <h2>Footprint: what a C program's resident memory would show</h2>
@@ -26,9 +26,15 @@ import org.alloclab.api.AllocatorStats;
  * it has not released, touched or not, so they overstate a small heap that took a megabyte at a time.
  * {@code committed_bytes} and {@code resident_bytes} are therefore the resident pages ({@code mincore}) of
  * every range tcmalloc took with {@code sbrk} or {@code mmap} — its metadata included, as in a C program —
- * minus those resident when this allocator was created. The heap is the process's, shared by every
- * {@code tcmalloc} allocator alive; creation and {@code close()} give the calling thread's cache back and
- * release every free span, so a new allocator starts from a heap with nothing to spare. Should the ranges
+ * minus those resident once the library had loaded: a C program's resident growth since it started. The
+ * heap is the process's, shared by every {@code tcmalloc} allocator alive and by every one before:
+ * creation and {@code close()} give the calling thread's cache back and release every free span to the
+ * system, but blocks cached in tcmalloc's central lists stay resident, and the next replay reuses them.
+ * Counting growth since this allocator's creation would leave those out (a replay after warm-ups then read
+ * 0.74 of its live bytes); counting since the load charges a replay with what earlier ones left, which a
+ * replay of the same operations mostly reuses. A cell in a JVM of its own (the harness's default) is a
+ * process that replays one workload; in one JVM for many workloads, a smaller one after a larger one is
+ * charged with the larger one's leftovers. Should the ranges
  * not be known ({@link Tcmalloc#rangesUnknown()}), {@code committed_bytes} is the growth of tcmalloc's own
  * figure and one line on stderr says why. {@code overhead_bytes} is 0: tcmalloc keeps no header beside
  * a block.
@@ -55,7 +61,7 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
         super("tcmalloc");
         Tcmalloc.requireAvailable();
         Tcmalloc.releaseFreeMemory();
-        this.baseResident = Tcmalloc.ranges().resident();
+        this.baseResident = Tcmalloc.residentAtLoad();
         this.baseMapped = mapped();
     }
 
@@ -101,7 +107,7 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
         }
         AddressRanges ranges = Tcmalloc.ranges();
         long resident = Math.max(0, ranges.resident() - baseResident);
-        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space tcmalloc took with sbrk and mmap, grown since creation")
+        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space tcmalloc took with sbrk and mmap, grown since it was loaded")
                 .bytes("address_space_bytes", ranges.bytes(), "address space tcmalloc took from the system, absolute");
         return resident;
     }
