@@ -71,7 +71,8 @@ class MainTest {
         var pids = new java.util.HashSet<Long>();
         for (JsonNode r : runs) {
             for (String field : List.of("strategy", "workload", "events", "failures", "peak_live_bytes",
-                    "peak_committed_bytes", "footprint_ratio", "latency_ns", "repetition", "cell", "pid", "jvm_flags", "host")) {
+                    "peak_committed_bytes", "footprint_ratio", "ideal_footprint_bytes", "ideal_ratio", "latency_ns",
+                    "repetition", "cell", "pid", "jvm_flags", "host")) {
                 assertThat(r.has(field)).as("%s in %s", field, r).isTrue();
             }
             assertThat(r.get("status").asText()).isEqualTo("ok");
@@ -81,6 +82,10 @@ class MainTest {
             assertThat(r.get("failures").asLong()).isZero();
             assertThat(r.get("peak_committed_bytes").asLong()).isGreaterThanOrEqualTo(r.get("peak_live_bytes").asLong());
             assertThat(r.get("footprint_ratio").asDouble()).isGreaterThanOrEqualTo(1.0);
+            // the ideal: live blocks rounded up to their 16-byte alignment, at their peak; nobody holds less
+            assertThat(r.get("ideal_footprint_bytes").asLong()).isGreaterThanOrEqualTo(r.get("peak_live_bytes").asLong())
+                    .isLessThanOrEqualTo(r.get("peak_committed_bytes").asLong());
+            assertThat(r.get("ideal_ratio").asDouble()).isGreaterThanOrEqualTo(1.0);
             JsonNode allocate = r.get("latency_ns").get("allocate");
             for (String p : List.of("p50", "p90", "p99", "p999", "max")) {
                 assertThat(allocate.get(p).asLong()).as(p).isPositive();
@@ -104,6 +109,9 @@ class MainTest {
             }
             assertThat(s.get("latency_ns").get("allocate").get("p99").get("median").asLong()).isPositive();
             assertThat(s.has("varying")).as("alloclab's strategies repeat their footprint exactly: %s", s).isFalse();
+            assertThat(s.get("ideal_footprint_bytes").asLong()).as("the same floor in every repetition: %s", s)
+                    .isEqualTo(runs.get(0).get("ideal_footprint_bytes").asLong());
+            assertThat(s.get("ideal_ratio").asDouble()).isGreaterThanOrEqualTo(1.0);
         }
         // linear commits its whole buffer up front; linear.vm only what it has used
         Map<String, Long> committed = new java.util.HashMap<>();

@@ -104,6 +104,34 @@ class ReportTest {
     }
 
     @Test
+    void theFootprintTableShowsTheIdealFootprintOfEachWorkloadAndEveryStrategysRatioToIt() throws IOException {
+        List<CSVRecord> rows = csv(results.resolve("csv/footprint-ideal.csv"));
+        assertThat(rows.getFirst().toList()).containsExactly("workload", "strategy", "peak committed", "× ideal");
+        assertThat(rows).hasSize(5);
+        CSVRecord ideal = rows.get(1);
+        assertThat(ideal.get(0)).isEqualTo("random");
+        assertThat(ideal.get(1)).isEqualTo("ideal");
+        long floor = Long.parseLong(ideal.get(2));
+        assertThat(floor).isPositive();
+        for (CSVRecord r : rows.subList(2, rows.size())) {
+            double ratio = Double.parseDouble(r.get(3));
+            assertThat(ratio).as(r.get(1)).isGreaterThanOrEqualTo(r.get(1).equals("glibc") ? 0.9 : 1.0)
+                    .isCloseTo(Long.parseLong(r.get(2)) / (double) floor, org.assertj.core.data.Offset.offset(0.001));
+        }
+        List<CSVRecord> runs = csv(results.resolve("csv/runs.csv"));
+        assertThat(runs.getFirst().toList()).contains("ideal", "× ideal");
+        List<CSVRecord> repetitions = csv(results.resolve("csv/repetitions.csv"));
+        assertThat(repetitions.getFirst().toList()).contains("ideal_footprint_bytes", "ideal_ratio");
+        int column = repetitions.getFirst().toList().indexOf("ideal_footprint_bytes");
+        assertThat(repetitions.subList(1, repetitions.size())).allSatisfy(r ->
+                assertThat(r.get(column)).isEqualTo(String.valueOf(floor)));
+        String md = Files.readString(results.resolve("report.md"));
+        assertThat(md).contains("Footprint against the ideal").contains("| workload | strategy | peak committed | × ideal |")
+                .containsPattern("\\| random \\| ideal \\| [\\d.]+ [KM]iB \\|");
+        assertThat(Files.readString(results.resolve("report.html"))).contains("× ideal", "ideal footprint");
+    }
+
+    @Test
     void theLatencyDistributionCsvRunsToTheMaximum() throws IOException {
         List<CSVRecord> rows = csv(results.resolve("csv/latency-distribution.csv"));
         var dsmallocAllocate = rows.stream().filter(r -> r.get(0).equals("dsmalloc") && r.get(4).equals("allocate")).toList();

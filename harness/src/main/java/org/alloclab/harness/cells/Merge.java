@@ -21,8 +21,9 @@ import org.alloclab.harness.run.Schema;
  * <h2>The summary</h2>
  * For each group of repetitions: the cells and how many finished; the median, 95% interval, least and most
  * ({@link Statistics}) of {@code elapsed_ms}, {@code throughput_ops_per_s} and each latency percentile of
- * each operation; the footprint figures, which alloclab's strategies repeat exactly — a figure that differs
- * between repetitions (a peer with time-based decay, a threaded run's sampled peak) is listed under
+ * each operation; the footprint figures (the ideal footprint and the ratio to it included), which alloclab's
+ * strategies repeat exactly — a figure that differs between repetitions (a peer with time-based decay, a
+ * threaded run's sampled peak) is listed under
  * {@code varying} with its least, median and most, and the median is given; the hosts the repetitions ran on;
  * and whether any was measured beside other cells ({@code contended}).
  */
@@ -181,6 +182,7 @@ public final class Merge {
         var footprint = new ArrayList<String>(List.of(Schema.EVENTS, Schema.FAILURES));
         footprint.addAll(Schema.FOOTPRINT_KEYS);
         footprint.add(Schema.FOOTPRINT_RATIO);
+        footprint.add(Schema.IDEAL_RATIO);
         footprint.add(Schema.RESIDENT_RATIO);
         for (String key : footprint) {
             double[] values = numbers(finished, key);

@@ -146,10 +146,71 @@ final class Report {
         for (int c = 1; c <= workloads.size() + 1; c++) {
             t.best(c, true);
         }
+        var tables = new ArrayList<Table>();
+        tables.add(t.build());
+        Table ideal = againstIdeal();
+        if (ideal != null) {
+            tables.add(ideal);
+        }
         return new Section("footprint", "Footprint against the peers",
                 "Peers (" + (peers.isEmpty() ? "none in this run" : String.join(", ", peers)) + ") are allocators in use today,"
                         + " measured in the same run on the same operations; their committed bytes are their own measure.",
-                List.of(t.build()), List.of(), List.of());
+                List.copyOf(tables), List.of(), List.of());
+    }
+
+    /**
+     * For each workload (and thread count), the ideal footprint — the floor no allocator can beat — in a row of its
+     * own, then each strategy's peak committed bytes and their ratio to it; null when no run has an ideal (results
+     * written before it was recorded).
+     */
+    private Table againstIdeal() {
+        if (folder.runs().stream().noneMatch(r -> r.count(Schema.IDEAL_FOOTPRINT_BYTES, -1) >= 0)) {
+            return null;
+        }
+        var t = new Table.Builder("footprint-ideal", "Footprint against the ideal: peak committed ÷ ideal footprint",
+                "The ideal footprint is the physical limit: the peak over time of the live blocks' sizes, each rounded up to"
+                        + " the alignment it asked for, with no metadata and no holes. No allocator can hold less; 1.00 would"
+                        + " reach it. With T threads each replaying its own copy of a workload it is T × one copy's, the"
+                        + " floor when the copies' peaks coincide (threads that drift apart may need less, so a threaded run"
+                        + " may come in under 1). Lowest per workload in bold; a run with failed allocations"
+                        + " (†) is not ranked.",
+                List.of("workload", "strategy", "peak committed", "× ideal"));
+        boolean severalThreads = folder.severalThreadCounts();
+        for (String w : folder.workloads()) {
+            var byThreads = new LinkedHashMap<Integer, List<Run>>();
+            folder.runsOf(w).forEach(r -> byThreads.computeIfAbsent(r.threads(), k -> new ArrayList<>()).add(r));
+            for (var group : byThreads.entrySet()) {
+                String workload = w + (severalThreads && group.getKey() > 1 ? " ×" + group.getKey() : "");
+                long ideal = group.getValue().stream().mapToLong(r -> r.count(Schema.IDEAL_FOOTPRINT_BYTES, -1))
+                        .filter(b -> b >= 0).findFirst().orElse(-1);
+                t.row(List.of(Cell.text(workload), Cell.text("ideal"), bytes(ideal).unranked(),
+                        Cell.number(ideal > 0 ? Format.ratio(1) : "—", ideal > 0 ? 1.0 : null).unranked()));
+                var rows = new ArrayList<List<Cell>>();
+                double best = Double.POSITIVE_INFINITY;
+                for (Run r : group.getValue()) {
+                    double ratio = idealRatio(r);
+                    boolean failed = r.count(Schema.FAILURES, 0) > 0;
+                    if (!failed && !Double.isNaN(ratio)) {
+                        best = Math.min(best, ratio);
+                    }
+                    Cell c = Cell.number(Format.ratio(ratio) + (failed ? " †" : ""), Double.isNaN(ratio) ? null : ratio);
+                    rows.add(List.of(Cell.text(workload), Cell.text(folder.label(r)), bytes(r, Schema.PEAK_COMMITTED_BYTES),
+                            failed ? c.unranked() : c));
+                }
+                for (List<Cell> row : rows) {
+                    Cell c = row.get(3);
+                    boolean lowest = c.ranked() && !c.raw().isEmpty() && Double.parseDouble(c.raw()) == best;
+                    t.row(lowest ? List.of(row.get(0), row.get(1), row.get(2), c.highlight()) : row);
+                }
+            }
+        }
+        return t.build();
+    }
+
+    /** A run's ratio to the ideal footprint: the median over its repetitions when they differed. */
+    static double idealRatio(Run r) {
+        return r.varying().get(Schema.IDEAL_RATIO) instanceof Map<?, ?> m && m.get(Schema.MEDIAN) instanceof Number n
+                ? n.doubleValue() : r.number(Schema.IDEAL_RATIO);
     }
 
     /** A run's footprint ratio: the median over its repetitions when they differed (peers that decay by time). */
@@ -189,11 +250,11 @@ final class Report {
     private Section summary() {
         var t = new Table.Builder("runs", "Every cell", "One row per strategy, virtual memory, workload and threads: footprint"
                 + " figures (the same in every repetition for alloclab's strategies; ~ marks one that varied, whose median"
-                + " is shown), and the median over the repetitions of the replay time, the throughput (operations per"
+                + " is shown; ideal is the floor no allocator can beat, × ideal peak committed over it), and the median over the repetitions of the replay time, the throughput (operations per"
                 + " second of replay time) and the latency percentiles (nanoseconds per call, the timer's own cost"
                 + " included), with the 95% confidence interval of the time and throughput.",
                 List.of("strategy", "virtual memory", "workload", "threads", "repetitions", "operations", "failed",
-                        "peak live", "peak committed", "footprint", "resident", "committed after free-all",
+                        "peak live", "peak committed", "footprint", "resident", "ideal", "× ideal", "committed after free-all",
                         "replay time (ms)", "95% CI (ms)", "throughput (Mops/s)", "95% CI (Mops/s)",
                         "allocate p50 / p99 / p99.9", "free p50 / p99 / p99.9"));
         for (Run r : folder.runs()) {
@@ -207,6 +268,7 @@ final class Report {
                     Cell.number(Format.count(r.count(Schema.FAILURES, 0)), r.count(Schema.FAILURES, 0)),
                     bytes(r, Schema.PEAK_LIVE_BYTES), bytes(r, Schema.PEAK_COMMITTED_BYTES),
                     ratio(r, Schema.FOOTPRINT_RATIO), ratio(r, Schema.RESIDENT_RATIO),
+                    bytes(r, Schema.IDEAL_FOOTPRINT_BYTES), ratio(r, Schema.IDEAL_RATIO),
                     bytes(r, Schema.COMMITTED_AFTER_FREE_ALL_BYTES),
                     Cell.number(String.format(Locale.ROOT, "%.1f", r.median(Schema.ELAPSED_MS)), r.median(Schema.ELAPSED_MS)),
                     Cell.text(time == null ? "—" : String.format(Locale.ROOT, "%.1f–%.1f", time[0], time[1])),
@@ -287,6 +349,12 @@ final class Report {
                 if (!liveDrawn) {
                     lines.add(new Charts.Line("live (requested bytes)", null, x, toDouble(r.timeline(Schema.LIVE_BYTES), 1 << 20),
                             false, true, true));
+                    long ideal = r.count(Schema.IDEAL_FOOTPRINT_BYTES, -1);
+                    if (ideal > 0) {
+                        double mib = ideal / (double) (1 << 20);
+                        lines.add(new Charts.Line("ideal footprint (the floor)", null, new double[] {x[0], x[x.length - 1]},
+                                new double[] {mib, mib}, true, true, false));
+                    }
                     liveDrawn = true;
                 }
                 String label = folder.label(r);
@@ -301,7 +369,8 @@ final class Report {
             list.add(charts.footprint("Footprint over time on " + w, lines));
         }
         return new Section("timeline", "Footprint over time", "Live bytes (black) are what the program asked for and"
-                + " has not freed; a strategy's committed bytes (solid) are the memory it holds; resident bytes (dashed, same"
+                + " has not freed, and the dashed black line is the ideal footprint, their peak with each block rounded to"
+                + " its alignment (the floor no allocator can beat); a strategy's committed bytes (solid) are the memory it holds; resident bytes (dashed, same"
                 + " colour) are the pages the system actually backs. All on one operation axis.", List.of(), list, List.of());
     }
 

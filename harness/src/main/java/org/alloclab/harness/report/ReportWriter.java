@@ -187,7 +187,7 @@ public final class ReportWriter {
         var columns = List.of(Schema.STRATEGY, Schema.VIRTUAL_MEMORY, Schema.WORKLOAD, Schema.THREADS, Schema.REPETITION,
                 Schema.CELL, Schema.PID, Schema.HOST, Schema.MEASURED_WITH_JOBS, Schema.WARMUP_REPLAYS, Schema.ELAPSED_MS,
                 Schema.THROUGHPUT, Schema.PEAK_LIVE_BYTES, Schema.PEAK_COMMITTED_BYTES, Schema.PEAK_RESIDENT_BYTES,
-                Schema.COMMITTED_AFTER_FREE_ALL_BYTES, Schema.FOOTPRINT_RATIO);
+                Schema.COMMITTED_AFTER_FREE_ALL_BYTES, Schema.FOOTPRINT_RATIO, Schema.IDEAL_FOOTPRINT_BYTES, Schema.IDEAL_RATIO);
         var ops = List.of("allocate", "free");
         var header = new ArrayList<String>(columns);
         for (String op : ops) {

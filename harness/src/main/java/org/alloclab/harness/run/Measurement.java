@@ -13,10 +13,12 @@ import org.alloclab.api.Allocator;
 import org.alloclab.api.LockingAllocator;
 import org.alloclab.api.VirtualMemory;
 import org.alloclab.harness.config.Experiment;
+import org.alloclab.harness.workload.IdealFootprint;
 import org.alloclab.harness.workload.Operations;
 
 /**
- * How one cell is measured: untimed warm-up replays until the code is warm, then the measured replay. Each
+ * How one cell is measured: untimed warm-up replays until the code is warm, then the measured replay, whose
+ * result is given the workload's ideal footprint ({@link IdealFootprint}, computed once, untimed). Each
  * replay runs on a fresh virtual memory and a fresh
  * allocator, on a platform thread of its own that stays parked until this measurement is closed (see
  * {@link #onFreshThread}).
@@ -88,7 +90,8 @@ public final class Measurement implements AutoCloseable {
         var byTime = new ArrayList<>(results);
         byTime.sort(java.util.Comparator.comparingLong(RunResult::elapsedNanos));
         RunResult median = byTime.get((byTime.size() - 1) / 2);
-        return median.withVirtualMemory(vm.label()).withWarmups(warmups, waited, times);
+        long ideal = IdealFootprint.of(streams);         // untimed: after the replays, O(n) over the operations
+        return median.withVirtualMemory(vm.label()).withWarmups(warmups, waited, times).withIdealFootprint(ideal);
     }
 
     /** Told how many operations of a measurement are done; {@link #after} shifts a replay's count. */

@@ -188,7 +188,7 @@ final class Replay {
                         ops.getFirst().name(), threads, Replayer.decorators(allocator)),
                 new RunResult.Counts(events, failures, skipped, deferred),
                 new RunResult.Bytes(peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
-                        timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll),
+                        timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, -1),
                 new RunResult.Timing(elapsed, latencySampling, Double.NaN, 0, 0, List.of(elapsed)),
                 latency, timeline,
                 new RunResult.Details(allocator.stats().asMap(), footprint.external() ? null : vm.stats(), vm.counters(),

@@ -249,7 +249,7 @@ public final class Replayer {
     /** The result of a calibration replay: only the events and the time are meaningful. */
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult(new RunResult.Subject("calibration", "calibration.noop", Map.of(), "none", ops.name(), 1,
-                List.of()), new RunResult.Counts(ops.size(), 0, 0, 0), new RunResult.Bytes(0, 0, -1, 0, 0, -1),
+                List.of()), new RunResult.Counts(ops.size(), 0, 0, 0), new RunResult.Bytes(0, 0, -1, 0, 0, -1, -1),
                 new RunResult.Timing(elapsedNanos, 1, Double.NaN, 0, 0, List.of(elapsedNanos)), Map.of(), new Timeline(),
                 new RunResult.Details(Map.of(), null, Map.of(), Map.of(), Map.of(), null));
     }

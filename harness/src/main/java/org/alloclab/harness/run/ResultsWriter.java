@@ -97,6 +97,10 @@ public final class ResultsWriter {
         m.put(Schema.PEAK_LIVE_BYTES, bytes.peakLive());
         m.put(Schema.PEAK_COMMITTED_BYTES, bytes.peakCommitted());
         m.put(Schema.FOOTPRINT_RATIO, number(r.footprintRatio()));
+        if (bytes.idealFootprint() >= 0) {
+            m.put(Schema.IDEAL_FOOTPRINT_BYTES, bytes.idealFootprint());
+            m.put(Schema.IDEAL_RATIO, number(r.idealRatio()));
+        }
         m.put(Schema.COMMITTED_END_BYTES, bytes.committedEnd());
         m.put(Schema.COMMITTED_AFTER_FREE_ALL_BYTES, bytes.committedAfterFreeAll());
         if (bytes.peakResident() >= 0) {

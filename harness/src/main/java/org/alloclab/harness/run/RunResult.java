@@ -56,9 +56,16 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
      * @param committedEnd         committed bytes after the last operation
      * @param committedAfterFreeAll committed bytes after every surviving block was freed
      * @param residentAfterFreeAll resident bytes then, or -1 when not known
+     * @param idealFootprint       the footprint of an ideal allocator on the workload (see
+     *                             {@link org.alloclab.harness.workload.IdealFootprint}): the peak of the live
+     *                             blocks' sizes, each rounded up to its alignment, with no metadata and no holes;
+     *                             the floor no strategy can beat. With {@code T} threads each replaying its own copy
+     *                             of a workload, {@code T} × one copy's floor: the floor when the copies' peaks
+     *                             coincide (threads that drift apart may need less). -1 when not computed (a
+     *                             replay made outside a {@link Measurement})
      */
     public record Bytes(long peakLive, long peakCommitted, long peakResident, long committedEnd,
-                        long committedAfterFreeAll, long residentAfterFreeAll) {
+                        long committedAfterFreeAll, long residentAfterFreeAll, long idealFootprint) {
     }
 
     /**
@@ -115,6 +122,13 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
                 latency, timeline, details);
     }
 
+    /** This result with the ideal footprint of its workload (see {@link Bytes#idealFootprint()}). */
+    public RunResult withIdealFootprint(long ideal) {
+        return new RunResult(subject, counts, new Bytes(bytes.peakLive(), bytes.peakCommitted(), bytes.peakResident(),
+                bytes.committedEnd(), bytes.committedAfterFreeAll(), bytes.residentAfterFreeAll(), ideal), timing, latency,
+                timeline, details);
+    }
+
     /** This result without its heap map. */
     public RunResult withoutHeap() {
         return new RunResult(subject, counts, bytes, timing, latency, timeline, new Details(details.strategyStats(),
@@ -149,6 +163,14 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
     /** Peak committed ÷ peak live: 1.00 is perfect; NaN when nothing was live. */
     public double footprintRatio() {
         return bytes.peakLive() == 0 ? Double.NaN : (double) bytes.peakCommitted() / bytes.peakLive();
+    }
+
+    /**
+     * Peak committed ÷ the ideal footprint (the same peak as {@link #footprintRatio()}'s): 1.00 is the physical
+     * limit; NaN when the ideal is not known or zero.
+     */
+    public double idealRatio() {
+        return bytes.idealFootprint() <= 0 ? Double.NaN : (double) bytes.peakCommitted() / bytes.idealFootprint();
     }
 
     /** Peak resident ÷ peak live; NaN when either is not known. */

@@ -92,6 +92,17 @@ public final class Schema {
     public static final String PEAK_LIVE_BYTES = "peak_live_bytes";
     public static final String PEAK_COMMITTED_BYTES = "peak_committed_bytes";
     public static final String FOOTPRINT_RATIO = "footprint_ratio";
+    /**
+     * The footprint of an ideal allocator on the cell's workload, the floor no strategy can beat: the peak over
+     * time of the live blocks' sizes, each rounded up to the alignment its allocation asked for, with no metadata
+     * and no holes ({@link org.alloclab.harness.workload.IdealFootprint}). For a threaded cell where {@code T}
+     * threads each replay their own copy of the workload, {@code T} × one copy's floor: the floor when the copies'
+     * peaks coincide (threads whose peaks do not coincide may need less, and a ratio under 1 is then possible). The
+     * same in every repetition.
+     */
+    public static final String IDEAL_FOOTPRINT_BYTES = "ideal_footprint_bytes";
+    /** {@link #PEAK_COMMITTED_BYTES} ÷ {@link #IDEAL_FOOTPRINT_BYTES}: 1.00 is the physical limit. */
+    public static final String IDEAL_RATIO = "ideal_ratio";
     public static final String COMMITTED_END_BYTES = "committed_end_bytes";
     public static final String COMMITTED_AFTER_FREE_ALL_BYTES = "committed_after_free_all_bytes";
     public static final String PEAK_RESIDENT_BYTES = "peak_resident_bytes";
@@ -158,7 +169,8 @@ public final class Schema {
 
     /** The footprint figures a summary compares across repetitions: alloclab's strategies should repeat them exactly. */
     public static final java.util.List<String> FOOTPRINT_KEYS = java.util.List.of(PEAK_LIVE_BYTES, PEAK_COMMITTED_BYTES,
-            PEAK_RESIDENT_BYTES, COMMITTED_END_BYTES, COMMITTED_AFTER_FREE_ALL_BYTES, RESIDENT_AFTER_FREE_ALL_BYTES);
+            PEAK_RESIDENT_BYTES, COMMITTED_END_BYTES, COMMITTED_AFTER_FREE_ALL_BYTES, RESIDENT_AFTER_FREE_ALL_BYTES,
+            IDEAL_FOOTPRINT_BYTES);
 
     /** The latency percentiles a summary gives an interval for. */
     public static final java.util.List<String> PERCENTILE_KEYS = java.util.List.of(P50, P90, P99, P999, MAX);

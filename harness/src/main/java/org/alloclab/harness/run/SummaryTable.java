@@ -15,14 +15,15 @@ import org.alloclab.api.Sizes;
 /**
  * The table {@code alloclab run} prints when an experiment ends, from its {@code results.json}: one row per
  * strategy × virtual memory × workload × threads, from the summary of its repetitions — footprint figures
- * (which repeat exactly for alloclab's strategies; a figure that varied is marked {@code ~}), median
+ * (which repeat exactly for alloclab's strategies; a figure that varied is marked {@code ~}), among them peak
+ * committed bytes over the ideal footprint ({@code × ideal}, 1.00 the physical limit), median
  * latencies, and the median throughput with its 95% confidence interval.
  */
 public final class SummaryTable {
 
     private static final String[] HEADER = {"strategy", "vm", "workload", "ops", "failed", "peak live",
-            "peak committed", "footprint", "resident", "after free-all", "alloc p50/p99 ns", "free p50/p99 ns", "Mops/s",
-            "95% CI"};
+            "peak committed", "footprint", "resident", "× ideal", "after free-all", "alloc p50/p99 ns", "free p50/p99 ns",
+            "Mops/s", "95% CI"};
 
     private SummaryTable() {
     }
@@ -70,7 +71,7 @@ public final class SummaryTable {
                         String.format(Locale.ROOT, "%,d", (long) number(e, Schema.FAILURES)),
                         bytes(e, Schema.PEAK_LIVE_BYTES), bytes(e, Schema.PEAK_COMMITTED_BYTES),
                         ratio(e, Schema.FOOTPRINT_RATIO), ratio(e, Schema.RESIDENT_RATIO),
-                        bytes(e, Schema.COMMITTED_AFTER_FREE_ALL_BYTES),
+                        ratio(e, Schema.IDEAL_RATIO), bytes(e, Schema.COMMITTED_AFTER_FREE_ALL_BYTES),
                         p50p99(e, "allocate"), p50p99(e, "free"),
                         mops(throughput.get(Schema.MEDIAN)),
                         throughput.get(Schema.CI95_LOW) == null ? "-"

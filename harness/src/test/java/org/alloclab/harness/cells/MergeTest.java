@@ -38,6 +38,8 @@ class MergeTest {
         m.put(Schema.PEAK_LIVE_BYTES, 1000);
         m.put(Schema.PEAK_COMMITTED_BYTES, committed);
         m.put(Schema.FOOTPRINT_RATIO, committed / 1000.0);
+        m.put(Schema.IDEAL_FOOTPRINT_BYTES, 1200);
+        m.put(Schema.IDEAL_RATIO, committed / 1200.0);
         m.put(Schema.ELAPSED_MS, elapsedMs);
         m.put(Schema.THROUGHPUT, Math.round(1000 / (elapsedMs / 1000)));
         m.put(Schema.LATENCY_NS, Map.of("allocate", Map.of(Schema.P50, 40, Schema.P99, p99)));
@@ -83,6 +85,7 @@ class MergeTest {
         assertThat((Double) cast(ds.get(Schema.ELAPSED_MS)).get(Schema.CI95_LOW)).isLessThan(11.0);
         assertThat(cast(cast(cast(ds.get(Schema.LATENCY_NS)).get("allocate")).get(Schema.P99))).containsEntry(Schema.MEDIAN, 101);
         assertThat(ds).containsEntry(Schema.PEAK_COMMITTED_BYTES, 1500).doesNotContainKey(Schema.VARYING);
+        assertThat(ds).containsEntry(Schema.IDEAL_FOOTPRINT_BYTES, 1200).containsEntry(Schema.IDEAL_RATIO, 1.25);
         assertThat((List<?>) ds.get(Schema.HOSTS)).hasSize(3);
         assertThat(ds.get(Schema.CONTENDED)).isEqualTo(false);
 
@@ -91,6 +94,8 @@ class MergeTest {
         assertThat(glibc.get(Schema.REPETITIONS)).isEqualTo(3);
         assertThat(cast(cast(glibc.get(Schema.VARYING)).get(Schema.PEAK_COMMITTED_BYTES)))
                 .containsEntry(Schema.MIN, 2000).containsEntry(Schema.MAX, 2100).containsEntry(Schema.MEDIAN, 2050);
+        assertThat(glibc).containsEntry(Schema.IDEAL_FOOTPRINT_BYTES, 1200);
+        assertThat(cast(cast(glibc.get(Schema.VARYING)).get(Schema.IDEAL_RATIO))).containsEntry(Schema.MEDIAN, 1.708);
     }
 
     @SuppressWarnings("unchecked")
