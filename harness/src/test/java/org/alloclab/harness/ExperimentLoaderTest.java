@@ -168,4 +168,18 @@ class ExperimentLoaderTest {
         Files.writeString(f, text);
         return f;
     }
+
+    @Test
+    void aStrategyThatCannotRunHereIsRefusedBeforeAnythingRuns() {
+        assertThatThrownBy(() -> loader.parse("""
+                alloclab {
+                  strategies = [ { name = linear }, { name = test.unavailable } ]
+                  workloads = [ { type = random, operations = 1000 } ]
+                }
+                """, "test"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("alloclab.strategies[1].name")
+                .hasMessageContaining("cannot run on this machine")
+                .hasMessageContaining("apt-get install libnothing1");
+    }
 }

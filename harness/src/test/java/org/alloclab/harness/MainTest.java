@@ -43,7 +43,9 @@ class MainTest {
         assertThat(out()).contains("linear.vm", "reserve", "1GiB", "commit-step", "slack")
                 .contains("linear —", "capacity", "64MiB")
                 .contains("simulated", "budget", "os", "granularity")
-                .contains("random", "mean-lifetime");
+                .contains("random", "mean-lifetime")
+                .contains("tcmalloc", "mimalloc")
+                .contains("test.unavailable", "UNAVAILABLE here: " + UnavailableProvider.WHY);
     }
 
     @Test
