@@ -11,6 +11,17 @@ import org.alloclab.api.VirtualMemory;
  * {@code mincore} for resident ones (the simulation has no paging: resident is committed). An allocator
  * with {@link Capability#EXTERNAL_MEMORY} (glibc, jemalloc, …) never touches that virtual memory, so its
  * own {@code committed_bytes} and, when it reports one, {@code resident_bytes} are used.
+ *
+ * <h2>When asking for residency is costly</h2>
+ * Committed bytes are counters, free to read. Resident bytes come from the kernel, page by page: a strategy
+ * that commits a terabyte at creation ({@code linear} with {@code capacity = 1TiB}) costs a quarter of a
+ * second a probe, and a replay samples hundreds of times. So a probe that took more than
+ * {@link #COSTLY_NANOS} spaces the next ones out: none until {@link #SPACING} times its cost has passed,
+ * which keeps residency probing under about 2% of the run's wall time. A skipped probe reads as unknown
+ * (the timeline has no resident figure there), so the peak resident is then the highest of the probes
+ * made; {@link #skipped()} and {@link #probes()} say how many, and results carry them
+ * ({@code vm_counters.resident_probes}, {@code resident_probes_skipped}, {@code resident_probe_ms}).
+ * {@link #residentNow()} always asks, for the figures at the end.
  */
 final class FootprintProbe {
 
@@ -39,12 +50,53 @@ final class FootprintProbe {
         return external ? allocator.stats().find(AllocatorStats.COMMITTED_BYTES).orElse(UNKNOWN) : vm.stats().committedBytes();
     }
 
-    /** Bytes resident now, or {@link #UNKNOWN}. */
+    /** A resident probe that took longer than this spaces out the next ones: 2 ms. */
+    static final long COSTLY_NANOS = 2_000_000;
+    /** After a costly probe, none until this many times its cost has passed. */
+    static final long SPACING = 50;
+
+    private long probes;
+    private long skipped;
+    private long probeNanos;
+    private long nextProbeAt;
+
+    /**
+     * Bytes resident now, or {@link #UNKNOWN} — also when the last probe was costly and the next is not due
+     * (see the class comment).
+     */
     long resident() {
-        if (external) {
-            return allocator.stats().find("resident_bytes").orElse(UNKNOWN);
+        if (nextProbeAt != 0 && System.nanoTime() < nextProbeAt) {
+            skipped++;
+            return UNKNOWN;
         }
-        return kernel ? vm.residentBytes() : vm.stats().committedBytes();
+        return residentNow();
+    }
+
+    /** Bytes resident now, or {@link #UNKNOWN}, asked whatever it costs. */
+    long residentNow() {
+        long t0 = System.nanoTime();
+        long r = external ? allocator.stats().find("resident_bytes").orElse(UNKNOWN)
+                : kernel ? vm.residentBytes() : vm.stats().committedBytes();
+        long t1 = System.nanoTime();
+        probes++;
+        probeNanos += t1 - t0;
+        nextProbeAt = t1 - t0 > COSTLY_NANOS ? t1 + SPACING * (t1 - t0) : 0;
+        return r;
+    }
+
+    /** Resident probes made. */
+    long probes() {
+        return probes;
+    }
+
+    /** Resident probes skipped because the last was costly. */
+    long skipped() {
+        return skipped;
+    }
+
+    /** Mean time of a resident probe, in milliseconds. */
+    double probeMillis() {
+        return probes == 0 ? 0 : probeNanos / 1e6 / probes;
     }
 
     /** The highest committed bytes the virtual memory saw (exact), or {@link #UNKNOWN} for external memory. */

@@ -154,7 +154,7 @@ final class Replay {
         peakLive = Math.max(peakLive, live);
         Map<String, Map<String, Object>> findings = Replayer.layerFindings(allocator);
         long committedEnd = footprint.committed();
-        timeline.add(new Timeline.Sample(events, elapsed, live, committedEnd, footprint.resident()));
+        timeline.add(new Timeline.Sample(events, elapsed, live, committedEnd, footprint.residentNow()));
 
         for (long a : address) {                          // free what survived
             if (a > 0 && canFree) {
@@ -170,7 +170,7 @@ final class Replay {
             allocator.reset();
         }
         long committedAfterFreeAll = footprint.committed();
-        long residentAfterFreeAll = footprint.resident();
+        long residentAfterFreeAll = footprint.residentNow();
         if (verify) {
             allocator.verify();
         }
@@ -191,8 +191,20 @@ final class Replay {
                         timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, -1),
                 new RunResult.Timing(elapsed, latencySampling, Double.NaN, 0, 0, List.of(elapsed)),
                 latency, timeline,
-                new RunResult.Details(allocator.stats().asMap(), footprint.external() ? null : vm.stats(), vm.counters(),
+                new RunResult.Details(allocator.stats().asMap(), footprint.external() ? null : vm.stats(), counters(vm, footprint),
                         notes(ops), findings, heap));
+    }
+
+    /**
+     * The virtual memory's layer counters, and how residency was sampled: probes made, probes skipped because
+     * one was costly, and a probe's mean time in microseconds (see {@link FootprintProbe}).
+     */
+    private static Map<String, Long> counters(VirtualMemory vm, FootprintProbe footprint) {
+        var m = new LinkedHashMap<String, Long>(vm.counters());
+        m.put("resident_probes", footprint.probes());
+        m.put("resident_probes_skipped", footprint.skipped());
+        m.put("resident_probe_us", Math.round(footprint.probeMillis() * 1000));
+        return m;
     }
 
     /** The streams' notes, summed by name (a trace replayed by every thread counts its notes once per thread). */

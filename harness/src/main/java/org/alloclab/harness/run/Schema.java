@@ -124,6 +124,11 @@ public final class Schema {
     public static final String HEAP_MAP_FILE = "heap_map_file";
     public static final String STRATEGY_STATS = "strategy_stats";
     public static final String VM_STATS = "vm_stats";
+    /**
+     * Counters of the virtual memory's layers (a commit cache's), and how residency was sampled:
+     * {@code resident_probes}, {@code resident_probes_skipped} (a probe was costly, see FootprintProbe) and
+     * {@code resident_probe_us}, a probe's mean time.
+     */
     public static final String VM_COUNTERS = "vm_counters";
     public static final String TIMELINE = "timeline";
     public static final String LAYERS = "layers";
