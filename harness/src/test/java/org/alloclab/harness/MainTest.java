@@ -235,4 +235,26 @@ class MainTest {
         assertThat(run("run", "--confg", "x")).isEqualTo(2);
         assertThat(err()).contains("--confg");
     }
+
+    @Test
+    void aStrategyWhoseParametersItRefusesStopsTheExperimentBeforeAnyCellRuns() throws Exception {
+        Path config = dir.resolve("bad-parameters.conf");
+        Files.writeString(config, """
+                alloclab {
+                  repetitions = 1
+                  virtual-memory.kind = simulated
+                  strategies = [ { name = linear.vm }, { name = buddy, parameters { min-order = 12, max-order = 8 } } ]
+                  workloads = [ { type = random, operations = 2000 } ]
+                }
+                """);
+        Path results = dir.resolve("bad-parameters");
+        assertThat(run("run", "--config", config.toString(), "--out", results.toString(), "--in-process")).isEqualTo(2);
+        assertThat(err()).contains("strategy 'buddy' on simulated cannot be created with its parameters, so nothing was run")
+                .contains("order");
+        try (var cells = Files.list(results.resolve("cells"))) {
+            assertThat(cells.filter(f -> f.toString().endsWith(".json")).toList()).as("no cell ran").isEmpty();
+        } catch (java.nio.file.NoSuchFileException none) {
+            // no cell folder at all: nothing ran
+        }
+    }
 }

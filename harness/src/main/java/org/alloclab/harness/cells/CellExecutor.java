@@ -56,6 +56,7 @@ public final class CellExecutor {
      * through allocators that do nothing), and returns the plan with its cells' operation counts and that cost.
      */
     public Plan prepare(Path folder, Plan plan) {
+        checkStrategies(plan);
         var counts = new LinkedHashMap<String, Long>();
         var harness = new LinkedHashMap<String, Double>();
         for (Cell c : plan.cells()) {
@@ -80,6 +81,32 @@ public final class CellExecutor {
                     : c.harnessNanosPerEvent());
         }
         return plan.withOperations(counts, harness);
+    }
+
+    /**
+     * Creates, and closes at once, every strategy of {@code plan} on each of its virtual memories, with its
+     * layers: a parameter out of range (a segment size of 0, a page size of 3000) or a combination the
+     * strategy refuses stops the experiment here, naming the strategy, before any cell has spent its time —
+     * not when that strategy's first cell starts, after the others ran.
+     *
+     * @throws IllegalArgumentException naming the strategy, its virtual memory and what is wrong
+     */
+    void checkStrategies(Plan plan) {
+        var checked = new java.util.HashSet<String>();
+        for (Cell c : plan.cells()) {
+            if (!checked.add(c.strategy() + "\u0000" + c.virtualMemory())) {
+                continue;
+            }
+            Experiment slice = loader.parse(c.configurationText(), "cell " + c.id());
+            Experiment.VirtualMemorySpec vmSpec = slice.virtualMemories().getFirst();
+            try (org.alloclab.api.VirtualMemory vm = vmSpec.provider().create(vmSpec.parameters());
+                 org.alloclab.api.Allocator allocator = slice.strategies().getFirst().create(vm)) {
+                allocator.strategy();                       // created: its parameters hold
+            } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+                throw new IllegalArgumentException("strategy '" + c.strategy() + "' on " + c.virtualMemory()
+                        + " cannot be created with its parameters, so nothing was run: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The harness's cost per operation of {@code streams}, with a progress bar when it is long. */
