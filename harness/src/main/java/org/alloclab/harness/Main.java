@@ -57,8 +57,13 @@ public final class Main implements Runnable {
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean badInput = e instanceof IllegalArgumentException;
+            boolean io = !badInput && causedByIo(e);
             commandLine.getErr().println("alloclab: " + (badInput ? "error: " : "failed: ") + e.getMessage());
-            if (!badInput || System.getenv("ALLOCLAB_DEBUG") != null) {
+            if (io) {
+                commandLine.getErr().println("alloclab: nothing half-written was left behind; free some space or choose"
+                        + " a writable folder, then run again (an experiment's folder: 'alloclab run --resume DIR').");
+            }
+            if (!badInput && !io || System.getenv("ALLOCLAB_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }
             return badInput ? BAD_INPUT : FAILED;
@@ -66,6 +71,19 @@ public final class Main implements Runnable {
         cli.getCommandSpec().usageMessage().footer("", "Run 'alloclab help COMMAND' for a command's options.");
         cli.setUsageHelpAutoWidth(true);
         return cli.execute(args);
+    }
+
+    /**
+     * Whether {@code e} comes from the file system — a full disk, a read-only folder, a path through a file:
+     * the user's machine, not alloclab, so one line says it, without a stack trace.
+     */
+    static boolean causedByIo(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Picocli builds commands through Guice, so commands get their dependencies injected. */

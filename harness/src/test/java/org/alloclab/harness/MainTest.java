@@ -257,4 +257,48 @@ class MainTest {
             // no cell folder at all: nothing ran
         }
     }
+
+    /** A folder the experiment cannot write into: a file stands where its {@code name} folder goes. */
+    private Path blocked(String folder, String name) throws Exception {
+        Path out = Files.createDirectories(dir.resolve(folder));
+        Files.writeString(out.resolve(name), "a file where a folder goes");
+        return out;
+    }
+
+    private Path smallConfig() throws Exception {
+        Path config = dir.resolve("tiny.conf");
+        Files.writeString(config, """
+                alloclab {
+                  repetitions = 1
+                  warmup-runs = 0
+                  strategies = [ { name = linear.vm } ]
+                  workloads = [ { type = random, operations = 2000 } ]
+                }
+                """);
+        return config;
+    }
+
+    @Test
+    void aFolderThatCannotBeWrittenGivesOneLineAndLeavesNothingHalfWritten() throws Exception {
+        Path out = blocked("unwritable", "cells");
+        assertThat(run("run", "--config", smallConfig().toString(), "--out", out.toString(), "--in-process"))
+                .isEqualTo(Main.FAILED);
+        assertThat(err()).contains("alloclab: failed: cannot").contains("Not a directory").contains("nothing half-written was left behind")
+                .doesNotContain("\tat org.");
+        try (var files = Files.walk(out)) {
+            assertThat(files.filter(f -> f.getFileName().toString().contains(".tmp")).toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReportThatCannotBeWrittenFailsTheRun() throws Exception {
+        Path out = blocked("no-report", "charts");
+        assertThat(run("run", "--config", smallConfig().toString(), "--out", out.toString(), "--in-process"))
+                .isEqualTo(Main.FAILED);
+        assertThat(out()).contains("The report could not be written").contains("alloclab report " + out);
+        assertThat(out.resolve("results.json")).exists();
+        try (var files = Files.walk(out)) {
+            assertThat(files.filter(f -> f.getFileName().toString().contains(".tmp")).toList()).isEmpty();
+        }
+    }
 }

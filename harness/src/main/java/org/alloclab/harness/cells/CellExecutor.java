@@ -71,9 +71,14 @@ public final class CellExecutor {
                 long t0 = System.nanoTime();
                 out.printf("preparing %s%s ... ", c.workload(), c.threads() == 1 ? "" : " for " + c.threads() + " threads");
                 out.flush();
-                Experiment slice = loader.parse(c.configurationText(), "cell " + c.id());
-                streams = CellRunner.generate(slice.workloads().getFirst(), c.seed(), c.threads());
-                OperationsFile.write(file, streams);
+                try {
+                    Experiment slice = loader.parse(c.configurationText(), "cell " + c.id());
+                    streams = CellRunner.generate(slice.workloads().getFirst(), c.seed(), c.threads());
+                    OperationsFile.write(file, streams);
+                } catch (RuntimeException e) {
+                    out.println("failed");                   // the error follows on a line of its own
+                    throw e;
+                }
                 out.printf(Locale.ROOT, "%,d operations in %.1f s%n", count(streams), (System.nanoTime() - t0) / 1e9);
             }
             counts.put(c.operationsFile(), count(streams));

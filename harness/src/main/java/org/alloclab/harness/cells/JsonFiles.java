@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
+import org.alloclab.harness.run.AtomicFile;
 import org.alloclab.harness.run.Json;
 
 /**
@@ -18,24 +19,9 @@ final class JsonFiles {
     private JsonFiles() {
     }
 
-    /** Writes {@code value} as indented JSON into {@code file}, atomically. */
+    /** Writes {@code value} as indented JSON into {@code file}, atomically ({@link AtomicFile}). */
     static void write(Path file, Object value) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
-                + Thread.currentThread().threadId());
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
-                Json.write(out, value);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the first error is the one to report
-            }
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        AtomicFile.write(file, out -> Json.write(out, value));
     }
 
     /**

@@ -109,6 +109,7 @@ final class ExperimentExecution {
         } catch (RuntimeException e) {
             console.println("The report could not be written (" + e.getMessage() + "); 'alloclab report " + folder
                     + "' tries again from the results.");
+            return Main.FAILED;
         }
         if (!status.complete()) {
             console.println(status.describe() + "; their reasons are in results.json and the report. 'alloclab run --resume "

@@ -102,7 +102,7 @@ public final class Comparison {
             context.put("metadata", rows);
             context.put("configuration", "");
             Path page = out.resolve("report.html");
-            Files.writeString(page, ReportWriter.PAGE.execute(context));
+            org.alloclab.harness.run.AtomicFile.writeString(page, ReportWriter.PAGE.execute(context));
             return page;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the comparison into " + out + ": " + e.getMessage(), e);

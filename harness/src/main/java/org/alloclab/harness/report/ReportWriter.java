@@ -1,5 +1,6 @@
 package org.alloclab.harness.report;
 
+import org.alloclab.harness.run.AtomicFile;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -55,10 +56,11 @@ public final class ReportWriter {
             Path csv = Files.createDirectories(folder.resolve("csv"));
             for (Report.Section s : report.sections()) {
                 for (Charts.Chart c : s.charts()) {
-                    Files.writeString(charts.resolve(fileName(s, c) + ".svg"), svgDocument(c.svg()));
+                    AtomicFile.writeString(charts.resolve(fileName(s, c) + ".svg"), svgDocument(c.svg()));
                 }
                 for (Report.HeapMap h : s.heapMaps()) {
-                    Files.write(charts.resolve(h.id() + ".png"), h.image().png());
+                    byte[] png = h.image().png();
+                    AtomicFile.write(charts.resolve(h.id() + ".png"), out -> out.write(png));
                 }
                 for (Table t : s.tables()) {
                     writeCsv(csv.resolve(t.id() + ".csv"), t);
@@ -68,11 +70,13 @@ public final class ReportWriter {
             writeRepetitions(csv.resolve("repetitions.csv"), runs);
             writeTimelines(csv.resolve("timeline.csv"), runs);
             Path page = folder.resolve("report.html");
-            Files.writeString(page, PAGE.execute(context(report)));
-            Files.writeString(folder.resolve("report.md"), Markdown.render(report, ReportWriter::fileName));
+            AtomicFile.writeString(page, PAGE.execute(context(report)));
+            AtomicFile.writeString(folder.resolve("report.md"), Markdown.render(report, ReportWriter::fileName));
             return page;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into " + folder + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write the report into " + folder + ": " + e.getMessage(), e.getCause());
         }
     }
 
@@ -154,17 +158,33 @@ public final class ReportWriter {
 
     // ---- CSV ---------------------------------------------------------------------------------------
 
+    /** Prints a CSV table. */
+    @FunctionalInterface
+    interface CsvBody {
+        void print(CSVPrinter csv) throws IOException;
+    }
+
+    /** Writes a CSV table into {@code file}, whole or not at all ({@link AtomicFile}). */
+    static void csv(Path file, CsvBody body) {
+        AtomicFile.write(file, out -> {
+            var w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8);
+            var printer = new CSVPrinter(w, CSVFormat.RFC4180);
+            body.print(printer);
+            printer.flush();
+        });
+    }
+
     static void writeCsv(Path file, Table t) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+        csv(file, csv -> {
             csv.printRecord(t.columns());
             for (List<Table.Cell> row : t.rows()) {
                 csv.printRecord(row.stream().map(Table.Cell::raw).toList());
             }
-        }
+        });
     }
 
     private static void writeDistributions(Path file, RunFolder folder) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+        csv(file, csv -> {
             csv.printRecord("strategy", "virtual_memory", "workload", "threads", "operation", "percentile", "nanoseconds",
                     "count_at_or_below");
             for (Run r : folder.runs()) {
@@ -176,7 +196,7 @@ public final class ReportWriter {
                     }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -195,7 +215,7 @@ public final class ReportWriter {
                 header.add(op + "_" + p + "_ns");
             }
         }
-        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+        csv(file, csv -> {
             csv.printRecord(header);
             for (Run r : folder.runs()) {
                 for (Map<String, Object> rep : r.repetitions()) {
@@ -213,11 +233,11 @@ public final class ReportWriter {
                     csv.printRecord(row);
                 }
             }
-        }
+        });
     }
 
     private static void writeTimelines(Path file, RunFolder folder) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file); var csv = new CSVPrinter(w, CSVFormat.RFC4180)) {
+        csv(file, csv -> {
             csv.printRecord("strategy", "virtual_memory", "workload", "threads", "operation", "nanos", "live_bytes",
                     "committed_bytes", "resident_bytes");
             for (Run r : folder.runs()) {
@@ -231,7 +251,7 @@ public final class ReportWriter {
                             committed[i], resident.length > i ? resident[i] : -1);
                 }
             }
-        }
+        });
     }
 
     /** JSON for the page's configuration block. */

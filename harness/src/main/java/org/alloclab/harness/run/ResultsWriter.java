@@ -30,11 +30,11 @@ public final class ResultsWriter {
         HeapSnapshot heap = r.details().heap();
         if (heap != null) {
             Path file = folder.resolve(stem + ".heap.json.gz");
-            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
-                Json.write(out, heap.toMap());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + file, e);
-            }
+            AtomicFile.write(file, out -> {
+                var gzip = new java.util.zip.GZIPOutputStream(out);
+                Json.write(gzip, heap.toMap());
+                gzip.finish();
+            });
             entry.put(Schema.HEAP_MAP_FILE, stem + ".heap.json.gz");
         }
         return entry;
@@ -43,7 +43,7 @@ public final class ResultsWriter {
     private static Map<String, String> writeHistograms(Path folder, String stem, RunResult r) {
         var files = new LinkedHashMap<String, String>();
         Path hlog = folder.resolve(stem + ".hlog");
-        try (var out = new java.io.PrintStream(Files.newOutputStream(hlog), false, java.nio.charset.StandardCharsets.UTF_8)) {
+        AtomicFile.print(hlog, out -> {
             var log = new org.HdrHistogram.HistogramLogWriter(out);
             log.outputComment("alloclab latency of " + r.strategy() + " on " + r.virtualMemory() + ", " + r.workload()
                     + ": nanoseconds per operation, one call in " + r.timing().latencySampling() + " timed; tag = operation");
@@ -56,20 +56,14 @@ public final class ResultsWriter {
                 copy.setEndTimeStamp(Math.max(1, r.elapsedNanos() / 1_000_000));
                 log.outputIntervalHistogram(copy);
             });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + hlog, e);
-        }
+        });
         files.put(Schema.HLOG, stem + ".hlog");
         Path hgrm = folder.resolve(stem + ".hgrm");
-        try (var out = new java.io.PrintStream(Files.newOutputStream(hgrm), false, java.nio.charset.StandardCharsets.UTF_8)) {
-            r.latency().forEach((op, h) -> {
-                out.println("# " + op + " (nanoseconds per operation)");
-                h.outputPercentileDistribution(out, 5, 1.0);
-                out.println();
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + hgrm, e);
-        }
+        AtomicFile.print(hgrm, out -> r.latency().forEach((op, h) -> {
+            out.println("# " + op + " (nanoseconds per operation)");
+            h.outputPercentileDistribution(out, 5, 1.0);
+            out.println();
+        }));
         files.put(Schema.PERCENTILES, stem + ".hgrm");
         return files;
     }
