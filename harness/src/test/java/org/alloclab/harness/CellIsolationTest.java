@@ -236,6 +236,54 @@ class CellIsolationTest {
         assertThat(Files.readString(results.resolve("report.html"))).contains("linear.vm", "2 finished of 3 planned");
     }
 
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void anExperimentStoppedWithSigtermReportsWhatFinishedAndSaysHowToResume() throws Exception {
+        Path stall = Files.writeString(dir.resolve("stall"), "the stalling cell never ends");
+        Path config = dir.resolve("terminated.conf");
+        Files.writeString(config, """
+                alloclab {
+                  seed = %d
+                  repetitions = 1
+                  virtual-memory.kind = simulated
+                  strategies = [
+                    { name = linear.vm }
+                    { name = linear, parameters { capacity = 16MiB } }
+                    { name = test.stalling, label = stalling, parameters { stall-while = "%s" } }
+                  ]
+                  workloads = [ { type = random, operations = 2000 } ]
+                }
+                """.formatted(SEED_WITH_THE_STALLING_CELL_LAST, stall));
+        Path results = dir.resolve("terminated");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("terminated.log");
+        Process parent = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString(),
+                "--out", results.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessHandle child = null;
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (child == null && System.nanoTime() < end) {
+                child = parent.descendants().filter(p -> String.join(" ", commandLine(p)).contains("stalling--simulated"))
+                        .findFirst().orElse(null);
+                Thread.sleep(50);
+            }
+            assertThat(child).as(Files.readString(log)).isNotNull();
+            parent.destroy();                                  // SIGTERM, as Ctrl-C's SIGINT
+            assertThat(parent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            parent.destroyForcibly();
+        }
+        assertThat(child.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the running cell is stopped").isFalse();
+        String printed = Files.readString(log);
+        assertThat(printed).contains("alloclab: interrupted; 2 finished")
+                .contains("Report:  " + results.toAbsolutePath().normalize().resolve("report.html"))
+                .contains("'alloclab run --resume " + results.toAbsolutePath().normalize() + "' runs the cells that did not finish");
+        assertThat(results.resolve("report.html")).exists();
+        assertThat(read(results).get("results").findValuesAsText("strategy")).contains("linear.vm", "linear");
+    }
+
     /** A seed whose shuffle runs the stalling cell of the interrupted experiment last (checked by the test). */
     private static final long SEED_WITH_THE_STALLING_CELL_LAST = 3;
 }

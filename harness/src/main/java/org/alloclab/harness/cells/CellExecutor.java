@@ -140,14 +140,7 @@ public final class CellExecutor {
                     + " with fork = false or --in-process");
         }
         var running = ConcurrentHashMap.<Process>newKeySet();
-        Thread hook = Thread.ofPlatform().unstarted(() -> {
-            running.forEach(CellProcess::kill);
-            try {
-                Merge.write(folder);
-            } catch (RuntimeException e) {
-                // the process is going; what was merged last stays
-            }
-        });
+        Thread hook = Thread.ofPlatform().unstarted(() -> interrupted(folder, running));
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (fork) {
@@ -163,6 +156,26 @@ public final class CellExecutor {
             }
         }
         return Merge.write(folder);
+    }
+
+    /**
+     * Ctrl-C or SIGTERM while cells run: the running cells' JVMs are stopped (their cells count as not
+     * finished), what finished is merged and reported, and one paragraph says where it is and how to run the
+     * rest. A cell measured in this JVM ({@code --in-process}) is abandoned with it.
+     */
+    private void interrupted(Path folder, Set<Process> running) {
+        running.forEach(CellProcess::kill);
+        out.println();
+        try {
+            Merge.Status status = Merge.write(folder);
+            out.println("alloclab: interrupted; " + status.describe() + ".");
+            out.println("Results: " + folder.resolve("results.json").toAbsolutePath().normalize());
+            out.println("Report:  " + org.alloclab.harness.report.ReportWriter.write(folder).toAbsolutePath().normalize());
+        } catch (RuntimeException e) {
+            out.println("alloclab: interrupted; the results or the report could not be written (" + e.getMessage() + ")");
+        }
+        out.println("'alloclab run --resume " + folder.toAbsolutePath().normalize() + "' runs the cells that did not finish.");
+        out.flush();
     }
 
     private void runHere(Path folder, Plan plan, List<Cell> cells) {
