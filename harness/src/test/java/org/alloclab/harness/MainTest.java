@@ -301,4 +301,24 @@ class MainTest {
             assertThat(files.filter(f -> f.getFileName().toString().contains(".tmp")).toList()).isEmpty();
         }
     }
+
+    @Test
+    void aTraceThatIsMissingOrMalformedStopsTheExperimentBeforeAnyCellRuns() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.mtrace"), "= Start\n+ 0x10 0x20\n+ 0x30 zz\n");
+        for (String file : List.of(dir.resolve("missing.mtrace.gz").toString(), bad.toString())) {
+            Path config = dir.resolve("traces.conf");
+            Files.writeString(config, """
+                    alloclab {
+                      repetitions = 1
+                      strategies = [ { name = linear.vm } ]
+                      workloads = [ { type = random, operations = 2000 }, { type = trace, name = t, file = "%s" } ]
+                    }
+                    """.formatted(file));
+            Path results = dir.resolve("traces-" + Math.abs(file.hashCode()));
+            assertThat(run("run", "--config", config.toString(), "--out", results.toString(), "--in-process"))
+                    .isEqualTo(Main.BAD_INPUT);
+            assertThat(results.resolve("cells")).doesNotExist();
+        }
+        assertThat(err()).contains("missing.mtrace.gz does not exist").contains("bad.mtrace:3:");
+    }
 }
