@@ -158,6 +158,33 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void guardPagesOverACommitCacheAreRefusedNamingBoth() throws Exception {
+        Path f = write("""
+                alloclab {
+                  virtual-memory { kind = os, os { commit-cache = 16MiB } }
+                  strategies = [ { name = dsmalloc, layers = [red-zones, guards] } ]
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":3: alloclab.strategies[0].layers: the guards layer cannot be combined with a"
+                        + " commit cache, and virtual memory 'os' has commit-cache = 16 MiB");
+        Path around = write("""
+                alloclab {
+                  virtual-memory { kind = [simulated, os], simulated { commit-cache = [0, 1MiB] } }
+                  layers = [guards]
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(around)).hasMessageStartingWith(around + ":3: alloclab.layers: the guards layer")
+                .hasMessageContaining("'simulated commit-cache=1MiB' has commit-cache = 1 MiB");
+        assertThat(loader.load(write("""
+                alloclab {
+                  virtual-memory { kind = os, os { commit-cache = 0 } }
+                  strategies = [ { name = dsmalloc, layers = [guards] } ]
+                }
+                """)).strategies()).hasSize(1);
+    }
+
+    @Test
     void aMissingFileIsNamed() {
         assertThatThrownBy(() -> loader.load(dir.resolve("absent.conf")))
                 .hasMessageContaining("absent.conf").hasMessageContaining("does not exist");

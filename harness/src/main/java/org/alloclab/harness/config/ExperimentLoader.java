@@ -24,7 +24,9 @@ import org.alloclab.api.LayerProvider;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Provider;
 import org.alloclab.api.Registry;
+import org.alloclab.api.Sizes;
 import org.alloclab.api.VirtualMemoryProvider;
+import org.alloclab.debug.GuardLayer;
 import org.alloclab.harness.workload.WorkloadProvider;
 
 /**
@@ -39,6 +41,8 @@ public final class ExperimentLoader {
     private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map",
             "threads", "output", "virtual-memory", "strategies", "workloads", "layers", "repetitions", "fork", "jvm-args",
             "cell-timeout", "jobs", "measured-replays");
+    /** The virtual memories' parameter that puts a commit cache over them (os and simulated declare it). */
+    private static final String COMMIT_CACHE = "commit-cache";
     /** The most repetitions of a cell an experiment may ask for. */
     public static final int MAX_REPETITIONS = 1000;
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
@@ -199,9 +203,15 @@ public final class ExperimentLoader {
                 throw new ConfigurationException(where(entry.get("name")) + path + ".name: strategy '" + name
                         + "' cannot run on this machine: " + unavailable.get());
             }
-            var wrapped = new ArrayList<>(entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
-                    : List.<Experiment.LayerSpec>of());
+            List<Experiment.LayerSpec> own = entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
+                    : List.of();
+            var wrapped = new ArrayList<>(own);
             wrapped.addAll(around);
+            if (guarded(own)) {
+                refuseCommitCache(vms, entry.get("layers"), path + ".layers");
+            } else if (guarded(around)) {
+                refuseCommitCache(vms, a.getValue("layers"), ROOT + ".layers");
+            }
             var layerDefinitions = new ArrayList<Object>(entry.containsKey("layers") ? unwrappedList(entry.get("layers"))
                     : List.of());
             layerDefinitions.addAll(aroundDefinitions);
@@ -359,6 +369,27 @@ public final class ExperimentLoader {
             }
         }
         return out;
+    }
+
+    private static boolean guarded(List<Experiment.LayerSpec> layers) {
+        return layers.stream().anyMatch(l -> l.provider().name().equals(GuardLayer.NAME));
+    }
+
+    /**
+     * Refuses guard pages over a commit cache, as the README's "Debugging layers" says not to combine them:
+     * the guards layer makes a guard page by decommitting it, and a commit cache keeps a decommitted page
+     * committed underneath, so an overrun would write into it unseen and the run would report no fault.
+     */
+    private static void refuseCommitCache(List<Experiment.VirtualMemorySpec> vms, ConfigValue at, String path) {
+        for (Experiment.VirtualMemorySpec vm : vms) {
+            if (vm.parameters().asMap().get(COMMIT_CACHE) instanceof Long cache && cache > 0) {
+                throw new ConfigurationException(where(at) + path + ": the guards layer cannot be combined with a"
+                        + " commit cache, and virtual memory '" + vm.label() + "' has commit-cache = "
+                        + Sizes.format(cache) + ": the cache keeps the pages guards decommits committed, so an overrun"
+                        + " of a block would go unnoticed. Run guards over a virtual memory with commit-cache = 0, or"
+                        + " measure the commit cache without guards");
+            }
+        }
     }
 
     /** What a strategy's label gets for its layers: {@code " + red-zones + budget"}, or nothing. */
