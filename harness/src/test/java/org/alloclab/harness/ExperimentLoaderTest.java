@@ -158,6 +158,40 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void malformedHoconNamesItsFileOnceWithTheLine() throws Exception {
+        Path f = write("alloclab {\n  seed = 7\n  strategies = [ { name = \n}\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(e.getMessage().split(java.util.regex.Pattern.quote(f.getFileName().toString()), -1))
+                        .as(e.getMessage()).hasSize(2))
+                .hasMessageStartingWith(f + ":4: ");
+    }
+
+    @Test
+    void aMissingIncludeIsRefusedWithItsFileLineAndThePathLookedFor() throws Exception {
+        Path f = write("""
+                alloclab { seed = 7 }
+                include "shared-strategies.conf"
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":2: include \"shared-strategies.conf\" names a file that does not exist")
+                .hasMessageContaining("looked for " + dir.resolve("shared-strategies.conf"));
+        Path g = write("include file(\"" + dir.resolve("absent.conf") + "\")\n");
+        assertThatThrownBy(() -> loader.load(g)).hasMessageStartingWith(g + ":1: include file(")
+                .hasMessageContaining("absent.conf\") names a file that does not exist");
+    }
+
+    @Test
+    void anIncludeThatExistsIsReadAndOneMissingInsideItIsNamedWhereItIsWritten() throws Exception {
+        Files.writeString(dir.resolve("base.conf"), "alloclab.seed = 11\n");
+        assertThat(loader.load(write("include \"base.conf\"\nalloclab.warmup-runs = 2\n")).seed()).isEqualTo(11);
+        Files.writeString(dir.resolve("base.conf"), "alloclab.seed = 11\n\ninclude \"base-local\"\n");
+        Path f = write("include \"base.conf\"\n");
+        assertThatThrownBy(() -> loader.load(f))
+                .hasMessageStartingWith(dir.resolve("base.conf") + ":3: include \"base-local\" names a file that does not exist")
+                .hasMessageContaining(dir.resolve("base-local.conf").toString());
+    }
+
+    @Test
     void guardPagesOverACommitCacheAreRefusedNamingBoth() throws Exception {
         Path f = write("""
                 alloclab {

@@ -83,18 +83,28 @@ public final class ExperimentLoader {
         if (!Files.isRegularFile(file)) {
             throw new ConfigurationException("configuration file " + file + " does not exist or is not a file");
         }
+        // HOCON finds a file's includes beside it only when the path names a folder: "my.conf" gets "./".
+        Path parsed = file.getParent() == null ? Path.of(".").resolve(file) : file;
+        String text;
+        try {
+            text = Files.readString(parsed);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigurationException("configuration file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        var includes = RequiredIncludes.reading(new RequiredIncludes.Source(file.toString(), text,
+                parsed.toAbsolutePath().getParent()));
         Config user;
         try {
-            user = ConfigFactory.parseFile(file.toFile(),
-                    ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+            user = ConfigFactory.parseFile(parsed.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
+                    .setSyntax(ConfigSyntax.CONF).setIncluder(includes));
         } catch (ConfigException e) {
-            throw new ConfigurationException(file + ": " + e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
         checkUserKeys(user);
         try {
             return build(user.withFallback(reference()).resolve(), file.toString());
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
     }
 
@@ -102,16 +112,32 @@ public final class ExperimentLoader {
     public Experiment parse(String text, String source) {
         Config user;
         try {
-            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(source));
+            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(source)
+                    .setIncluder(RequiredIncludes.reading(new RequiredIncludes.Source(source, text, null))));
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
         checkUserKeys(user);
         try {
             return build(user.withFallback(reference()).resolve(), source);
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
+    }
+
+    /**
+     * What the HOCON parser said, as "file:line: what", like every other message of the loader. Its own
+     * message begins with where already ("my.conf: 3: Expecting ..."), so where is written once, not
+     * prefixed again.
+     */
+    static String describe(ConfigException e) {
+        ConfigOrigin o = e.origin();
+        String message = e.getMessage();
+        if (o == null) {
+            return message;
+        }
+        String said = o.description() + ": ";
+        return where(o) + (message.startsWith(said) ? message.substring(said.length()) : message);
     }
 
     private static Config reference() {
@@ -566,11 +592,13 @@ public final class ExperimentLoader {
 
     /** "file:line: " for a value, or "" when it has no origin in a file. */
     static String where(ConfigValue v) {
-        if (v == null) {
-            return "";
-        }
-        ConfigOrigin o = v.origin();
+        return v == null ? "" : where(v.origin());
+    }
+
+    /** "file:line: " for an origin; a file named as "./my.conf" (see {@link #load}) as "my.conf". */
+    private static String where(ConfigOrigin o) {
         String file = o.filename() != null ? o.filename() : o.resource() != null ? o.resource() : o.description();
+        file = file.startsWith("./") ? file.substring(2) : file;
         return o.lineNumber() > 0 ? file.replaceAll(":\\s*\\d+$", "") + ":" + o.lineNumber() + ": " : file + ": ";
     }
 
