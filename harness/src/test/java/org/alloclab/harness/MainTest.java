@@ -229,6 +229,14 @@ class MainTest {
     }
 
     @Test
+    void aBadHeapMapMomentOfReplayIsNamedByItsOption() {
+        assertThat(run("replay", dir.resolve("any.mtrace").toString(), "--strategy", "linear", "--heap-map", "nope"))
+                .isEqualTo(2);
+        assertThat(err()).contains("alloclab: error: --heap-map must be peak, off, or a fraction of the operations in"
+                + " (0, 1], was 'nope'");
+    }
+
+    @Test
     void anUnknownCommandOrOptionIsBadInput() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err()).contains("frobnicate");

@@ -152,6 +152,24 @@ class ReportTest {
     }
 
     @Test
+    void aHeapMapAskedOfAStrategyWithoutOneIsRefusedNamingThoseWithOne() {
+        var err = new ByteArrayOutputStream();
+        var errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        var quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThat(Main.execute(quiet, errors, "report", results.toString(), "--heap-map", "dsmalloc,nope"))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("alloclab: error: --heap-map: no strategy 'nope' in " + results
+                        + "; strategies with a heap map there: ")
+                .containsPattern("with a heap map there: [^\\n]*dsmalloc[^\\n]*freelist.first-fit-lifo");
+        err.reset();
+        assertThat(Main.execute(quiet, errors, "report", results.toString(), results.toString(), "--heap-map", "dsmalloc"))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("alloclab: error: --heap-map chooses the heap maps of"
+                + " one folder's report; a comparison of two folders draws none");
+    }
+
+    @Test
     void twoFoldersAreComparedRunByRun() throws IOException {
         Path target = dir.resolve("cmp");
         var out = new ByteArrayOutputStream();

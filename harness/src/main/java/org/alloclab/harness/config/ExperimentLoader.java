@@ -429,8 +429,23 @@ public final class ExperimentLoader {
 
     /** {@code heap-map}: peak, off, or a fraction of the operations in (0, 1]. */
     private static double heapMap(Config a) {
-        String text = get(a, "heap-map", () -> a.getString("heap-map")).trim();
-        switch (text) {
+        String text = get(a, "heap-map", () -> a.getString("heap-map"));
+        try {
+            return heapMapMoment(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(where(a.getValue("heap-map")) + ROOT + ".heap-map: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * When a run records its heap map, as written in {@code heap-map} or {@code alloclab replay --heap-map}:
+     * -1 for {@code peak}, 0 for {@code off}, else the fraction of the operations.
+     *
+     * @throws IllegalArgumentException saying what is accepted, and what was given
+     */
+    public static double heapMapMoment(String text) {
+        String t = text.trim();
+        switch (t) {
             case "peak" -> {
                 return -1;
             }
@@ -439,15 +454,15 @@ public final class ExperimentLoader {
             }
             default -> {
                 try {
-                    double at = Double.parseDouble(text);
+                    double at = Double.parseDouble(t);
                     if (at > 0 && at <= 1) {
                         return at;
                     }
                 } catch (NumberFormatException e) {
                     // reported below
                 }
-                throw new ConfigurationException(where(a.getValue("heap-map")) + ROOT
-                        + ".heap-map: must be peak, off, or a fraction of the operations in (0, 1], was '" + text + "'");
+                throw new IllegalArgumentException("must be peak, off, or a fraction of the operations in (0, 1], was '"
+                        + t + "'");
             }
         }
     }
