@@ -145,6 +145,15 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void aByteSizeTooLargeIsCalledOneAndNamedWithItsFileAndLineOnce() throws Exception {
+        Path f = write("alloclab.virtual-memory { kind = simulated, simulated { budget = 1EiB } }\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":1: alloclab.virtual-memory.simulated: ")
+                .hasMessageContaining("'1EiB' is a byte size, but too large: the largest is 64 TiB")
+                .hasMessageNotContaining("reference.conf");
+    }
+
+    @Test
     void anUnknownVirtualMemoryKindIsNamed() throws Exception {
         Path f = write("alloclab.virtual-memory.kind = [os, ram]\n");
         assertThatThrownBy(() -> loader.load(f)).hasMessageContaining("unknown virtual memory 'ram'");

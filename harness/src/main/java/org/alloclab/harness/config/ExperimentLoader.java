@@ -610,9 +610,18 @@ public final class ExperimentLoader {
         return v == null ? "" : where(v.origin());
     }
 
-    /** "file:line: " for an origin; a file named as "./my.conf" (see {@link #load}) as "my.conf". */
+    /**
+     * "file:line: " for an origin; a file named as "./my.conf" (see {@link #load}) as "my.conf". A section
+     * the user's file and {@code reference.conf} both write has a merged origin, "merge of my.conf: 2,reference.conf
+     * @ jar:…: 89": the user's file, first, is where to look.
+     */
     private static String where(ConfigOrigin o) {
         String file = o.filename() != null ? o.filename() : o.resource() != null ? o.resource() : o.description();
+        if (o.filename() == null && o.resource() == null && file.startsWith("merge of ")) {
+            file = file.substring("merge of ".length()).split(",", 2)[0].replaceFirst(":\\s*(\\d+)$", ":$1");
+            file = file.startsWith("./") ? file.substring(2) : file;
+            return file + ": ";
+        }
         file = file.startsWith("./") ? file.substring(2) : file;
         return o.lineNumber() > 0 ? file.replaceAll(":\\s*\\d+$", "") + ":" + o.lineNumber() + ": " : file + ": ";
     }
