@@ -62,7 +62,7 @@ class ReportTest {
         assertThat(page).doesNotContain("src=\"http", "href=\"http", "<link ");   // nothing from the network
         assertThat(page).contains("id=\"footprint\"", "id=\"throughput\"", "id=\"timeline\"", "id=\"latency\"",
                 "id=\"heap\"", "id=\"metadata\"");
-        assertThat(page).contains("./alloclab run --config");
+        assertThat(page).contains("To run it again, from any folder", "/alloclab run --config");
         List<Integer> points = charts(page);
         // throughput + footprint over time + allocate/free/reallocate latency + two heap maps
         assertThat(points).hasSizeGreaterThanOrEqualTo(6).allSatisfy(p -> assertThat(p).isPositive());
