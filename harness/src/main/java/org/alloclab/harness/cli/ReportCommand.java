@@ -89,7 +89,7 @@ public final class ReportCommand implements Callable<Integer> {
             String problem = strategies.contains(asked) ? "strategy '" + asked + "' recorded no heap map in " + runs.folder()
                     : "no strategy '" + asked + "' in " + runs.folder();
             throw new IllegalArgumentException("--heap-map: " + problem + (mapped.isEmpty()
-                    ? "; no run there recorded one (it ran with heap-map = off)"
+                    ? "; none of its runs recorded a heap map (heap-map = off, or strategies that cannot show their heap)"
                     : "; strategies with a heap map there: " + String.join(", ", mapped)));
         }
     }
