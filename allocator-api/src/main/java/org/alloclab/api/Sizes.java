@@ -15,8 +15,15 @@ public final class Sizes {
     /** 1024 GiB. */
     public static final long TiB = 1L << 40;
 
+    /**
+     * The largest byte size {@link #parse} accepts: 64 TiB, {@link Allocator#MAX_REQUEST}. No space alloclab
+     * manages is larger, and a bound far below {@code Long.MAX_VALUE} keeps the arithmetic done on a size
+     * (rounding up, adding a page) from overflowing into a small or negative figure.
+     */
+    public static final long MAX = Allocator.MAX_REQUEST;
+
     private static final Pattern SIZE = Pattern.compile(
-            "\\s*(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?\\s*", Pattern.CASE_INSENSITIVE);
+            "\\s*(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib|p|pb|pib|e|eb|eib)?\\s*", Pattern.CASE_INSENSITIVE);
 
     private Sizes() {
     }
@@ -43,9 +50,10 @@ public final class Sizes {
 
     /**
      * Parses a byte size: digits with an optional unit, {@code 4096}, {@code 64k}, {@code 64KiB},
-     * {@code 1 MiB}, {@code 2g}. Units are binary (k = 1024).
+     * {@code 1 MiB}, {@code 2g}. Units are binary (k = 1024). Every unit up to exbibytes is read, so that a
+     * size too large is told apart from text that is no size at all.
      *
-     * @throws IllegalArgumentException naming the text when it is not a size or overflows
+     * @throws IllegalArgumentException naming the text when it is not a size, or is one larger than {@link #MAX}
      */
     public static long parse(String text) {
         var m = SIZE.matcher(text);
@@ -57,17 +65,21 @@ public final class Sizes {
             case "m" -> 20;
             case "g" -> 30;
             case "t" -> 40;
+            case "p" -> 50;
+            case "e" -> 60;
             default -> 0;
         };
+        long number;
         try {
-            long number = Long.parseLong(m.group(1));
-            if (number > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return number << shift;
+            number = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is too large for a byte size");
+            number = Long.MAX_VALUE;                       // more digits than a long holds: too large below
         }
+        if (number > (MAX >> shift)) {
+            throw new IllegalArgumentException("'" + text.strip() + "' is a byte size, but too large: the largest is "
+                    + format(MAX) + ", beyond any space alloclab manages");
+        }
+        return number << shift;
     }
 
     /** A byte count for people: {@code 512 B}, {@code 64 KiB}, {@code 1.5 MiB}. */

@@ -26,6 +26,17 @@ class SizesTest {
     }
 
     @Test
+    void aSizeTooLargeIsCalledOneAndGivesTheLargest() {
+        assertThat(Sizes.parse("64TiB")).isEqualTo(64L << 40);
+        assertThat(Sizes.parse("0EiB")).isZero();
+        for (String big : new String[] {"1EiB", "2PiB", "65TiB", "99999999999999999999999"}) {
+            assertThatThrownBy(() -> Sizes.parse(big)).as(big)
+                    .hasMessage("'" + big + "' is a byte size, but too large: the largest is 64 TiB, beyond any space"
+                            + " alloclab manages");
+        }
+    }
+
+    @Test
     void formatsForPeople() {
         assertThat(Sizes.format(512)).isEqualTo("512 B");
         assertThat(Sizes.format(64 << 10)).isEqualTo("64 KiB");

@@ -71,4 +71,13 @@ class CheckCommandTest {
         assertThat(run("check")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--strategy");
     }
+
+    @Test
+    void aCountOutOfRangeIsNamedByItsOptionNotByAJavaField() {
+        assertThat(run("check", "--strategy", "linear.vm", "--max-steps", "0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("alloclab: error: --max-steps must be at least 1, was 0").doesNotContain("maxSteps");
+        assertThat(run("check", "--strategy", "linear.vm", "--tries", "-3")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("alloclab: error: --tries must be at least 1, was -3");
+    }
 }

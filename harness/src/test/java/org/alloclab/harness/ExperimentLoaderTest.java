@@ -145,6 +145,15 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void aByteSizeTooLargeIsCalledOneAndNamedWithItsFileAndLineOnce() throws Exception {
+        Path f = write("alloclab.virtual-memory { kind = simulated, simulated { budget = 1EiB } }\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":1: alloclab.virtual-memory.simulated: ")
+                .hasMessageContaining("'1EiB' is a byte size, but too large: the largest is 64 TiB")
+                .hasMessageNotContaining("reference.conf");
+    }
+
+    @Test
     void anUnknownVirtualMemoryKindIsNamed() throws Exception {
         Path f = write("alloclab.virtual-memory.kind = [os, ram]\n");
         assertThatThrownBy(() -> loader.load(f)).hasMessageContaining("unknown virtual memory 'ram'");
@@ -155,6 +164,67 @@ class ExperimentLoaderTest {
         Path f = write("alloclab {\n  seed = \n  strategies = [ { name = \n}\n");
         assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining(f.toString());
+    }
+
+    @Test
+    void malformedHoconNamesItsFileOnceWithTheLine() throws Exception {
+        Path f = write("alloclab {\n  seed = 7\n  strategies = [ { name = \n}\n");
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .satisfies(e -> assertThat(e.getMessage().split(java.util.regex.Pattern.quote(f.getFileName().toString()), -1))
+                        .as(e.getMessage()).hasSize(2))
+                .hasMessageStartingWith(f + ":4: ");
+    }
+
+    @Test
+    void aMissingIncludeIsRefusedWithItsFileLineAndThePathLookedFor() throws Exception {
+        Path f = write("""
+                alloclab { seed = 7 }
+                include "shared-strategies.conf"
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":2: include \"shared-strategies.conf\" names a file that does not exist")
+                .hasMessageContaining("looked for " + dir.resolve("shared-strategies.conf"));
+        Path g = write("include file(\"" + dir.resolve("absent.conf") + "\")\n");
+        assertThatThrownBy(() -> loader.load(g)).hasMessageStartingWith(g + ":1: include file(")
+                .hasMessageContaining("absent.conf\") names a file that does not exist");
+    }
+
+    @Test
+    void anIncludeThatExistsIsReadAndOneMissingInsideItIsNamedWhereItIsWritten() throws Exception {
+        Files.writeString(dir.resolve("base.conf"), "alloclab.seed = 11\n");
+        assertThat(loader.load(write("include \"base.conf\"\nalloclab.warmup-runs = 2\n")).seed()).isEqualTo(11);
+        Files.writeString(dir.resolve("base.conf"), "alloclab.seed = 11\n\ninclude \"base-local\"\n");
+        Path f = write("include \"base.conf\"\n");
+        assertThatThrownBy(() -> loader.load(f))
+                .hasMessageStartingWith(dir.resolve("base.conf") + ":3: include \"base-local\" names a file that does not exist")
+                .hasMessageContaining(dir.resolve("base-local.conf").toString());
+    }
+
+    @Test
+    void guardPagesOverACommitCacheAreRefusedNamingBoth() throws Exception {
+        Path f = write("""
+                alloclab {
+                  virtual-memory { kind = os, os { commit-cache = 16MiB } }
+                  strategies = [ { name = dsmalloc, layers = [red-zones, guards] } ]
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(f)).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith(f + ":3: alloclab.strategies[0].layers: the guards layer cannot be combined with a"
+                        + " commit cache, and virtual memory 'os' has commit-cache = 16 MiB");
+        Path around = write("""
+                alloclab {
+                  virtual-memory { kind = [simulated, os], simulated { commit-cache = [0, 1MiB] } }
+                  layers = [guards]
+                }
+                """);
+        assertThatThrownBy(() -> loader.load(around)).hasMessageStartingWith(around + ":3: alloclab.layers: the guards layer")
+                .hasMessageContaining("'simulated commit-cache=1MiB' has commit-cache = 1 MiB");
+        assertThat(loader.load(write("""
+                alloclab {
+                  virtual-memory { kind = os, os { commit-cache = 0 } }
+                  strategies = [ { name = dsmalloc, layers = [guards] } ]
+                }
+                """)).strategies()).hasSize(1);
     }
 
     @Test

@@ -229,6 +229,54 @@ class MainTest {
     }
 
     @Test
+    void aBadHeapMapMomentOfReplayIsNamedByItsOption() {
+        assertThat(run("replay", dir.resolve("any.mtrace").toString(), "--strategy", "linear", "--heap-map", "nope"))
+                .isEqualTo(2);
+        assertThat(err()).contains("alloclab: error: --heap-map must be peak, off, or a fraction of the operations in"
+                + " (0, 1], was 'nope'");
+    }
+
+    @Test
+    void aRunStartedOutsideTheCheckoutRecordsAlloclabsOwnCommitAndARerunThatWorksFromAnywhere() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));        // a temporary folder: no checkout
+        Files.writeString(elsewhere.resolve("small.conf"), """
+                alloclab {
+                  warmup-runs = 0
+                  repetitions = 1
+                  strategies = [ { name = linear.vm } ]
+                  workloads = [ { type = random, operations = 2000 } ]
+                }
+                """);
+        var command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--config", "small.conf", "--out", "results", "--in-process");
+        Process p = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isZero();
+
+        String checkout = git("rev-parse", "--show-toplevel");                  // the tests run inside the checkout
+        String head = git("rev-parse", "HEAD");
+        JsonNode results = new ObjectMapper().readTree(elsewhere.resolve("results/results.json").toFile());
+        assertThat(results.get("environment").get("git_commit").asText()).startsWith(head);
+        assertThat(results.get("environment").get("alloclab_home").asText()).isEqualTo(checkout);
+        assertThat(results.get("working_directory").asText()).isEqualTo(elsewhere.toRealPath().toString());
+        assertThat(Files.readString(elsewhere.resolve("results/report.md"))).contains(
+                "cd " + checkout + " && git checkout " + head,
+                "cd " + elsewhere.toRealPath() + "\n",
+                checkout + "/alloclab run --config small.conf --out results --in-process\n");
+    }
+
+    private static String git(String... args) throws Exception {
+        var command = new java.util.ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
+
+    @Test
     void anUnknownCommandOrOptionIsBadInput() {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err()).contains("frobnicate");

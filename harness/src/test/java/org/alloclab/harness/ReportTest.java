@@ -62,7 +62,7 @@ class ReportTest {
         assertThat(page).doesNotContain("src=\"http", "href=\"http", "<link ");   // nothing from the network
         assertThat(page).contains("id=\"footprint\"", "id=\"throughput\"", "id=\"timeline\"", "id=\"latency\"",
                 "id=\"heap\"", "id=\"metadata\"");
-        assertThat(page).contains("./alloclab run --config");
+        assertThat(page).contains("To run it again, from any folder", "/alloclab run --config");
         List<Integer> points = charts(page);
         // throughput + footprint over time + allocate/free/reallocate latency + two heap maps
         assertThat(points).hasSizeGreaterThanOrEqualTo(6).allSatisfy(p -> assertThat(p).isPositive());
@@ -149,6 +149,24 @@ class ReportTest {
         String page = Files.readString(results.resolve("report.html"));
         assertThat(page).contains("freelist.first-fit-lifo on random, after operation").doesNotContain("dsmalloc on random, after");
         ReportWriter.write(results);                                  // as after the run, for the other tests
+    }
+
+    @Test
+    void aHeapMapAskedOfAStrategyWithoutOneIsRefusedNamingThoseWithOne() {
+        var err = new ByteArrayOutputStream();
+        var errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        var quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertThat(Main.execute(quiet, errors, "report", results.toString(), "--heap-map", "dsmalloc,nope"))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("alloclab: error: --heap-map: no strategy 'nope' in " + results
+                        + "; strategies with a heap map there: ")
+                .containsPattern("with a heap map there: [^\\n]*dsmalloc[^\\n]*freelist.first-fit-lifo");
+        err.reset();
+        assertThat(Main.execute(quiet, errors, "report", results.toString(), results.toString(), "--heap-map", "dsmalloc"))
+                .isEqualTo(Main.BAD_INPUT);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("alloclab: error: --heap-map chooses the heap maps of"
+                + " one folder's report; a comparison of two folders draws none");
     }
 
     @Test

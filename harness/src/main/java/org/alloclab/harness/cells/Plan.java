@@ -102,6 +102,7 @@ public final class Plan {
         h.put(Schema.RESULTS_VERSION, Schema.VERSION);
         h.put(Schema.STARTED, Instant.now().toString());
         h.put(Schema.COMMAND, command);
+        h.put(Schema.WORKING_DIRECTORY, Path.of("").toAbsolutePath().toString());
         h.put(Schema.CONFIGURATION_SOURCE, e.source());
         h.put(Schema.SEED, e.seed());
         h.put(Schema.WARMUP_RUNS, e.warmupRuns());

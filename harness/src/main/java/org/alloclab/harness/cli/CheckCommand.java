@@ -60,6 +60,13 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // The runner refuses these too, but in the words of its Java API (maxSteps); a user typed the option.
+        if (tries != null && tries < 1) {
+            throw new IllegalArgumentException("--tries must be at least 1, was " + tries);
+        }
+        if (maxSteps != null && maxSteps < 1) {
+            throw new IllegalArgumentException("--max-steps must be at least 1, was " + maxSteps);
+        }
         strategies.get(strategy).resolve(parameters);          // unknown names fail here, before anything runs
         ContractRunner runner;
         if (layers.isEmpty()) {

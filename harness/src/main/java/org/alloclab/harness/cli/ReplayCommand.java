@@ -78,6 +78,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            ExperimentLoader.heapMapMoment(heapMap);        // named as the option here, not as alloclab.heap-map
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--heap-map " + e.getMessage(), e);
+        }
         var workloads = new ArrayList<Map<String, Object>>();
         for (Path trace : traces) {
             var w = new LinkedHashMap<String, Object>();

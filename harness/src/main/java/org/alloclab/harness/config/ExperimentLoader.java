@@ -24,7 +24,9 @@ import org.alloclab.api.LayerProvider;
 import org.alloclab.api.Parameters;
 import org.alloclab.api.Provider;
 import org.alloclab.api.Registry;
+import org.alloclab.api.Sizes;
 import org.alloclab.api.VirtualMemoryProvider;
+import org.alloclab.debug.GuardLayer;
 import org.alloclab.harness.workload.WorkloadProvider;
 
 /**
@@ -39,6 +41,8 @@ public final class ExperimentLoader {
     private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map",
             "threads", "output", "virtual-memory", "strategies", "workloads", "layers", "repetitions", "fork", "jvm-args",
             "cell-timeout", "jobs", "measured-replays");
+    /** The virtual memories' parameter that puts a commit cache over them (os and simulated declare it). */
+    private static final String COMMIT_CACHE = "commit-cache";
     /** The most repetitions of a cell an experiment may ask for. */
     public static final int MAX_REPETITIONS = 1000;
     /** The most threads a run may have: platform threads, one per stream, on machines of today. */
@@ -79,18 +83,28 @@ public final class ExperimentLoader {
         if (!Files.isRegularFile(file)) {
             throw new ConfigurationException("configuration file " + file + " does not exist or is not a file");
         }
+        // HOCON finds a file's includes beside it only when the path names a folder: "my.conf" gets "./".
+        Path parsed = file.getParent() == null ? Path.of(".").resolve(file) : file;
+        String text;
+        try {
+            text = Files.readString(parsed);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigurationException("configuration file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        var includes = RequiredIncludes.reading(new RequiredIncludes.Source(file.toString(), text,
+                parsed.toAbsolutePath().getParent()));
         Config user;
         try {
-            user = ConfigFactory.parseFile(file.toFile(),
-                    ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+            user = ConfigFactory.parseFile(parsed.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
+                    .setSyntax(ConfigSyntax.CONF).setIncluder(includes));
         } catch (ConfigException e) {
-            throw new ConfigurationException(file + ": " + e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
         checkUserKeys(user);
         try {
             return build(user.withFallback(reference()).resolve(), file.toString());
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
     }
 
@@ -98,16 +112,32 @@ public final class ExperimentLoader {
     public Experiment parse(String text, String source) {
         Config user;
         try {
-            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(source));
+            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(source)
+                    .setIncluder(RequiredIncludes.reading(new RequiredIncludes.Source(source, text, null))));
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
         checkUserKeys(user);
         try {
             return build(user.withFallback(reference()).resolve(), source);
         } catch (ConfigException e) {
-            throw new ConfigurationException(e.getMessage(), e);
+            throw new ConfigurationException(describe(e), e);
         }
+    }
+
+    /**
+     * What the HOCON parser said, as "file:line: what", like every other message of the loader. Its own
+     * message begins with where already ("my.conf: 3: Expecting ..."), so where is written once, not
+     * prefixed again.
+     */
+    static String describe(ConfigException e) {
+        ConfigOrigin o = e.origin();
+        String message = e.getMessage();
+        if (o == null) {
+            return message;
+        }
+        String said = o.description() + ": ";
+        return where(o) + (message.startsWith(said) ? message.substring(said.length()) : message);
     }
 
     private static Config reference() {
@@ -199,9 +229,15 @@ public final class ExperimentLoader {
                 throw new ConfigurationException(where(entry.get("name")) + path + ".name: strategy '" + name
                         + "' cannot run on this machine: " + unavailable.get());
             }
-            var wrapped = new ArrayList<>(entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
-                    : List.<Experiment.LayerSpec>of());
+            List<Experiment.LayerSpec> own = entry.containsKey("layers") ? layers(entry.get("layers"), path + ".layers")
+                    : List.of();
+            var wrapped = new ArrayList<>(own);
             wrapped.addAll(around);
+            if (guarded(own)) {
+                refuseCommitCache(vms, entry.get("layers"), path + ".layers");
+            } else if (guarded(around)) {
+                refuseCommitCache(vms, a.getValue("layers"), ROOT + ".layers");
+            }
             var layerDefinitions = new ArrayList<Object>(entry.containsKey("layers") ? unwrappedList(entry.get("layers"))
                     : List.of());
             layerDefinitions.addAll(aroundDefinitions);
@@ -361,6 +397,27 @@ public final class ExperimentLoader {
         return out;
     }
 
+    private static boolean guarded(List<Experiment.LayerSpec> layers) {
+        return layers.stream().anyMatch(l -> l.provider().name().equals(GuardLayer.NAME));
+    }
+
+    /**
+     * Refuses guard pages over a commit cache, as the README's "Debugging layers" says not to combine them:
+     * the guards layer makes a guard page by decommitting it, and a commit cache keeps a decommitted page
+     * committed underneath, so an overrun would write into it unseen and the run would report no fault.
+     */
+    private static void refuseCommitCache(List<Experiment.VirtualMemorySpec> vms, ConfigValue at, String path) {
+        for (Experiment.VirtualMemorySpec vm : vms) {
+            if (vm.parameters().asMap().get(COMMIT_CACHE) instanceof Long cache && cache > 0) {
+                throw new ConfigurationException(where(at) + path + ": the guards layer cannot be combined with a"
+                        + " commit cache, and virtual memory '" + vm.label() + "' has commit-cache = "
+                        + Sizes.format(cache) + ": the cache keeps the pages guards decommits committed, so an overrun"
+                        + " of a block would go unnoticed. Run guards over a virtual memory with commit-cache = 0, or"
+                        + " measure the commit cache without guards");
+            }
+        }
+    }
+
     /** What a strategy's label gets for its layers: {@code " + red-zones + budget"}, or nothing. */
     private static String layerSuffix(List<Experiment.LayerSpec> layers) {
         var b = new StringBuilder();
@@ -372,8 +429,23 @@ public final class ExperimentLoader {
 
     /** {@code heap-map}: peak, off, or a fraction of the operations in (0, 1]. */
     private static double heapMap(Config a) {
-        String text = get(a, "heap-map", () -> a.getString("heap-map")).trim();
-        switch (text) {
+        String text = get(a, "heap-map", () -> a.getString("heap-map"));
+        try {
+            return heapMapMoment(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(where(a.getValue("heap-map")) + ROOT + ".heap-map: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * When a run records its heap map, as written in {@code heap-map} or {@code alloclab replay --heap-map}:
+     * -1 for {@code peak}, 0 for {@code off}, else the fraction of the operations.
+     *
+     * @throws IllegalArgumentException saying what is accepted, and what was given
+     */
+    public static double heapMapMoment(String text) {
+        String t = text.trim();
+        switch (t) {
             case "peak" -> {
                 return -1;
             }
@@ -382,15 +454,15 @@ public final class ExperimentLoader {
             }
             default -> {
                 try {
-                    double at = Double.parseDouble(text);
+                    double at = Double.parseDouble(t);
                     if (at > 0 && at <= 1) {
                         return at;
                     }
                 } catch (NumberFormatException e) {
                     // reported below
                 }
-                throw new ConfigurationException(where(a.getValue("heap-map")) + ROOT
-                        + ".heap-map: must be peak, off, or a fraction of the operations in (0, 1], was '" + text + "'");
+                throw new IllegalArgumentException("must be peak, off, or a fraction of the operations in (0, 1], was '"
+                        + t + "'");
             }
         }
     }
@@ -535,11 +607,22 @@ public final class ExperimentLoader {
 
     /** "file:line: " for a value, or "" when it has no origin in a file. */
     static String where(ConfigValue v) {
-        if (v == null) {
-            return "";
-        }
-        ConfigOrigin o = v.origin();
+        return v == null ? "" : where(v.origin());
+    }
+
+    /**
+     * "file:line: " for an origin; a file named as "./my.conf" (see {@link #load}) as "my.conf". A section
+     * the user's file and {@code reference.conf} both write has a merged origin, "merge of my.conf: 2,reference.conf
+     * @ jar:…: 89": the user's file, first, is where to look.
+     */
+    private static String where(ConfigOrigin o) {
         String file = o.filename() != null ? o.filename() : o.resource() != null ? o.resource() : o.description();
+        if (o.filename() == null && o.resource() == null && file.startsWith("merge of ")) {
+            file = file.substring("merge of ".length()).split(",", 2)[0].replaceFirst(":\\s*(\\d+)$", ":$1");
+            file = file.startsWith("./") ? file.substring(2) : file;
+            return file + ": ";
+        }
+        file = file.startsWith("./") ? file.substring(2) : file;
         return o.lineNumber() > 0 ? file.replaceAll(":\\s*\\d+$", "") + ":" + o.lineNumber() + ": " : file + ": ";
     }
 

@@ -92,7 +92,10 @@ public final class Comparison {
             context.put("title", "alloclab: B against A");
             context.put("started", before.header().getOrDefault(Schema.STARTED, "?") + " (A), "
                     + after.header().getOrDefault(Schema.STARTED, "?") + " (B)");
-            context.put("rerun", "./alloclab report " + Metadata.quote(a.toString()) + " " + Metadata.quote(b.toString()));
+            Path launcher = org.alloclab.harness.run.Environment.home().resolve("alloclab");
+            context.put("rerun", (Files.isRegularFile(launcher) ? Metadata.quote(launcher.toString()) : "alloclab")
+                    + " report " + Metadata.quote(a.toAbsolutePath().normalize().toString()) + " "
+                    + Metadata.quote(b.toAbsolutePath().normalize().toString()));
             context.put("sections", List.of(ReportWriter.section(section)));
             context.put("contents", List.of(Map.of("id", "comparison", "title", "B against A"),
                     Map.of("id", "metadata", "title", "How this was run")));

@@ -16,20 +16,34 @@ final class Metadata {
     }
 
     /**
-     * The commands that repeat the run: check out the commit it was made at, then the same command line.
-     * Paths in the command are as they were typed, relative to the checkout.
+     * The commands that repeat the run, from any folder: check out in alloclab's own checkout the commit
+     * the run was made at, go to the folder the run was started from (the command's relative paths are
+     * relative to it), and run alloclab's launcher by its absolute path. Results written before alloclab
+     * recorded its folder and the working directory get the command as typed, relative to the checkout.
      */
     static String rerun(Map<String, Object> header) {
         var lines = new ArrayList<String>();
-        if (header.get(Schema.ENVIRONMENT) instanceof Map<?, ?> env && env.get(Schema.GIT_COMMIT) instanceof String commit
-                && !commit.isBlank() && !commit.equals("unknown")) {
-            lines.add("git checkout " + commit);
+        Map<?, ?> env = header.get(Schema.ENVIRONMENT) instanceof Map<?, ?> m ? m : Map.of();
+        String home = env.get(Schema.ALLOCLAB_HOME) instanceof String h && !h.isBlank() ? h : null;
+        String commit = env.get(Schema.GIT_COMMIT) instanceof String c && !c.isBlank() && !c.equals("unknown") ? c : null;
+        if (commit != null) {
+            String clean = commit.endsWith("-modified") ? commit.substring(0, commit.length() - "-modified".length()) : commit;
+            lines.add((home != null ? "cd " + quote(home) + " && " : "") + "git checkout " + clean
+                    + (clean.equals(commit) ? "" : "   # the run had uncommitted changes on top of this commit"));
+        } else if (home != null) {
+            lines.add("# alloclab " + env.get(Schema.ALLOCLAB_VERSION) + " from " + home
+                    + ", not a git checkout: its commit is unknown");
         }
         if (header.get(Schema.COMMAND) instanceof List<?> command && !command.isEmpty()) {
+            if (header.get(Schema.WORKING_DIRECTORY) instanceof String dir && !dir.isBlank()) {
+                lines.add("cd " + quote(dir));
+            } else {
+                lines.add("# in alloclab's checkout: this run did not record the folder it was started from");
+            }
             var words = new ArrayList<String>();
             for (int i = 0; i < command.size(); i++) {
                 String w = String.valueOf(command.get(i));
-                words.add(i == 0 && w.equals("alloclab") ? "./alloclab" : quote(w));
+                words.add(i == 0 && w.equals("alloclab") ? home != null ? quote(home + "/alloclab") : "./alloclab" : quote(w));
             }
             lines.add(String.join(" ", words));
         }

@@ -49,7 +49,12 @@ public final class ReportWriter {
      * runs of the first workload that has them; empty for the first two strategies that have one).
      */
     public static Path write(Path folder, Set<String> heapMapStrategies) {
-        RunFolder runs = RunFolder.read(folder);
+        return write(RunFolder.read(folder), heapMapStrategies);
+    }
+
+    /** As {@link #write(Path, Set)}, for a folder read already. */
+    public static Path write(RunFolder runs, Set<String> heapMapStrategies) {
+        Path folder = runs.folder();
         var report = new Report(runs, heapMapStrategies);
         try {
             Path charts = Files.createDirectories(folder.resolve("charts"));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +14,10 @@ public final class Environment {
     private Environment() {
     }
 
-    /** JDK, OS, CPU model and count, and the git commit of the working directory when there is one. */
+    /**
+     * JDK, OS, CPU model and count, and which alloclab ran: the folder it was loaded from, its version, and
+     * the git commit of that folder when it is a checkout.
+     */
     public static Map<String, Object> describe() {
         var env = new LinkedHashMap<String, Object>();
         env.put(Schema.JDK, System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
@@ -23,7 +27,10 @@ public final class Environment {
         env.put(Schema.HOST, host());
         env.put(Schema.CPU_MODEL, cpuModel());
         env.put(Schema.CPU_COUNT, Runtime.getRuntime().availableProcessors());
-        env.put(Schema.GIT_COMMIT, gitCommit());
+        Path home = home();
+        env.put(Schema.GIT_COMMIT, gitCommit(home));
+        env.put(Schema.ALLOCLAB_HOME, home.toString());
+        env.put(Schema.ALLOCLAB_VERSION, version());
         env.put(Schema.TIMER_OVERHEAD_NS, timerOverhead());
         return env;
     }
@@ -75,22 +82,64 @@ public final class Environment {
         return "unknown";
     }
 
-    private static String gitCommit() {
+    /**
+     * The folder alloclab was loaded from: the one holding the {@code alloclab} launcher above its classes
+     * or jar ({@code harness/target/classes} or {@code harness/target/harness.jar} of a checkout), else the
+     * folder of the classes or jar themselves. Not the working directory: alloclab is run from anywhere,
+     * and a commit read there would be another project's, or none.
+     */
+    public static Path home() {
+        Path code;
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("[0-9a-f]{40}")) {
-                Process dirty = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
-                        .redirectErrorStream(true).start();
-                boolean modified = !new String(dirty.getInputStream().readAllBytes()).isBlank();
-                dirty.waitFor(5, TimeUnit.SECONDS);
-                return modified ? out + "-modified" : out;
+            code = Path.of(Environment.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toAbsolutePath().normalize();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Path.of("").toAbsolutePath();          // no code source (an unusual class loader)
+        }
+        for (Path p = code; p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("alloclab")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        return Files.isDirectory(code) ? code : code.getParent();
+    }
+
+    /** alloclab's version from its jar's manifest, or "development build" when it runs from classes. */
+    public static String version() {
+        String v = Environment.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+
+    /**
+     * The commit checked out in {@code home}, with "-modified" when tracked files differ from it; "unknown"
+     * when {@code home} is not the top of a git checkout (an unpacked copy, or one inside another project's
+     * repository, whose commit would say nothing of alloclab) or git is not installed.
+     */
+    static String gitCommit(Path home) {
+        try {
+            String[] out = git(home, "rev-parse", "--show-toplevel", "HEAD").split("\n");
+            if (out.length == 2 && out[1].matches("[0-9a-f]{40}")
+                    && Path.of(out[0]).toRealPath().equals(home.toRealPath())) {
+                boolean modified = !git(home, "status", "--porcelain", "--untracked-files=no").isBlank();
+                return modified ? out[1] + "-modified" : out[1];
             }
         } catch (IOException e) {
-            // no git on this machine
+            // no git on this machine, or not a checkout
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return "unknown";
+    }
+
+    private static String git(Path dir, String... args) throws IOException, InterruptedException {
+        var cmd = new java.util.ArrayList<String>(List.of("git", "-C", dir.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroy();
+            throw new IOException("git " + String.join(" ", args) + " failed in " + dir);
+        }
+        return out;
     }
 }

@@ -7,8 +7,8 @@ package org.alloclab.harness.run;
  *
  * <h2>The file</h2>
  * <pre>
- * { alloclab_results_version, started, command, configuration_source, seed, …header…,
- *   environment { jdk, os, cpu_model, cpu_count, git_commit, timer_overhead_ns, host },
+ * { alloclab_results_version, started, command, working_directory, configuration_source, seed, …header…,
+ *   environment { jdk, os, cpu_model, cpu_count, git_commit, alloclab_home, alloclab_version, timer_overhead_ns, host },
  *   configuration { the effective configuration },
  *   results [ one entry per repetition of a cell: run keys, or failure keys ],
  *   summary [ one entry per strategy × virtual memory × workload × threads: medians and intervals ] }
@@ -26,6 +26,8 @@ public final class Schema {
     public static final String RESULTS_VERSION = "alloclab_results_version";
     public static final String STARTED = "started";
     public static final String COMMAND = "command";
+    /** The folder the command was run from: its relative paths are relative to it. */
+    public static final String WORKING_DIRECTORY = "working_directory";
     public static final String CONFIGURATION_SOURCE = "configuration_source";
     public static final String SEED = "seed";
     public static final String WARMUP_RUNS = "warmup_runs";
@@ -51,7 +53,12 @@ public final class Schema {
     public static final String OS = "os";
     public static final String CPU_MODEL = "cpu_model";
     public static final String CPU_COUNT = "cpu_count";
+    /** The commit of alloclab's own checkout (not of the working directory), or "unknown". */
     public static final String GIT_COMMIT = "git_commit";
+    /** The folder alloclab was loaded from: its checkout, holding the launcher. */
+    public static final String ALLOCLAB_HOME = "alloclab_home";
+    /** alloclab's version from its jar, or "development build". */
+    public static final String ALLOCLAB_VERSION = "alloclab_version";
     public static final String TIMER_OVERHEAD_NS = "timer_overhead_ns";
     public static final String HOST = "host";
 
