@@ -71,9 +71,9 @@ public final class CellExecutor {
                 out.printf("preparing %s%s ... ", c.workload(), c.threads() == 1 ? "" : " for " + c.threads() + " threads");
                 out.flush();
                 Experiment slice = loader.parse(c.configurationText(), "cell " + c.id());
-                streams = CellRunner.generate(slice.workloads().getFirst(), c.seed(), c.threads());
-                OperationsFile.write(file, streams);
+                streams = CellRunner.write(slice.workloads().getFirst(), c.seed(), c.threads(), file);
                 out.printf(Locale.ROOT, "%,d operations in %.1f s%n", count(streams), (System.nanoTime() - t0) / 1e9);
+                streams.getFirst().warnings().forEach(w -> out.println("alloclab: warning: " + w));
             }
             counts.put(c.operationsFile(), count(streams));
             harness.put(c.operationsFile(), Double.isNaN(c.harnessNanosPerEvent()) ? calibrate(plan, c, streams)
