@@ -185,7 +185,8 @@ class MtraceReaderTest {
                 """);
         assertThat(kinds(ops)).containsExactly(Kind.ALLOCATE, Kind.FREE, Kind.ALLOCATE);
         assertThat(ops.slot(1)).isEqualTo(ops.slot(0));
-        assertThat(ops.slot(2)).isNotEqualTo(ops.slot(0));
+        assertThat(ops.slot(2)).as("a freed block's slot is used again").isEqualTo(ops.slot(0));
+        assertThat(ops.slotCount()).isEqualTo(1);
         assertThat(ops.site(1)).as("frees keep no site").isNull();
         assertThat(ops.notes()).containsEntry("lost_frees", 0L).containsEntry("unmatched_frees", 0L)
                 .containsEntry("failed_in_trace", 0L).containsEntry("live_at_end", 1L);
@@ -407,7 +408,8 @@ class MtraceReaderTest {
         assertRefused(ok + "+ 0x30 0xZZ\n", 3, "'0xZZ' is not a hexadecimal number");
         assertRefused(ok + "+ 0x30 00\n", 3, "'00' is not a hexadecimal number");
         assertRefused(ok + "+ 0x30 0x\n", 3, "'0x' is not a hexadecimal number");
-        assertRefused(ok + "+ 0x30 0x10000000000000000\n", 3, "is not a hexadecimal number");
+        assertRefused(ok + "+ 0x30 0x10000000000000000\n", 3, "'0x10000000000000000' has 17 hexadecimal digits: more than 64 bits");
+        assertRefused(ok + "- 0x000000000000000030\n", 3, "has 18 hexadecimal digits: more than 64 bits");
         assertRefused(ok + "+ 0 0x10\n", 3, "'0' is not an address");
         assertRefused(ok + "- nil\n", 3, "'nil' is not an address");
         assertRefused(ok + "@ a:[0x1] ? 0x10\n", 3, "not an mtrace event");
@@ -422,6 +424,82 @@ class MtraceReaderTest {
         assertRefused(ok + "@ a:[0x1] < (nil)\n@ a:[0x1] > 0x10 0x20\n", 3, "never has a null pointer");
         assertRefused(ok + "@ a:[0x1] < 0x10\n@ a:[0x1] > (nil) 0x20\n", 4, "never has a null pointer");
         assertRefused(ok + "@ prog:[0x12", 3, "not an mtrace event");
+    }
+
+    @Test
+    void aSizeIsReplayedAsWrittenOrSkippedAndNamedNeverAltered() throws Exception {
+        Operations ops = read("""
+                + 0x10 0x8000000000000000
+                + 0x20 0x400000000001
+                + 0x30 0x400000000000
+                + 0x40 0xffffffffffffffff
+                - 0x10
+                < 0x30
+                > 0x50 0x7fffffffffffffff
+                < 0x20
+                > 0x60 0x8
+                - 0x60
+                - 0x50
+                """);
+        // 2^63, 2^46 + 1 and 2^64 - 1 are left out (and their frees and reallocations with them); 2^46 itself is
+        // the largest request there is, replayed as written; the reallocation to 2^63 - 1 leaves it as it was
+        assertThat(kinds(ops)).containsExactly(Kind.ALLOCATE, Kind.FREE);
+        assertThat(ops.requestSize(0)).isEqualTo(1L << 46);
+        assertThat(ops.notes()).containsEntry("oversized_requests", 4L).containsEntry("unmatched_frees", 0L)
+                .containsEntry("unmatched_reallocs", 0L).containsEntry("live_at_end", 1L);
+        assertThat(ops.warnings()).singleElement().asString()
+                .contains("4 requests of more than 70368744177664 bytes", "oversized_requests",
+                        "t.mtrace:1, t.mtrace:2, t.mtrace:4, …");
+    }
+
+    @Test
+    void aDoubleFreeIsCountedAsOneNotAsABlockFromBeforeTracing() throws Exception {
+        Operations ops = read("""
+                + 0x10 0x20
+                - 0x10
+                - 0x10
+                - 0x99
+                + 0x20 0x8
+                < 0x20
+                > 0x30 0x10
+                - 0x20
+                + 0x10 0x8
+                - 0x10
+                """);
+        assertThat(ops.notes()).containsEntry("double_frees", 2L).containsEntry("unmatched_frees", 1L)
+                .containsEntry("live_at_end", 1L);
+        assertThat(ops.warnings()).singleElement().asString()
+                .contains("2 frees of a block the trace had already freed", "double_frees", "t.mtrace:3, t.mtrace:8");
+        assertThat(kinds(ops)).as("an address allocated again is a block again")
+                .containsExactly(Kind.ALLOCATE, Kind.FREE, Kind.ALLOCATE, Kind.REALLOCATE, Kind.ALLOCATE, Kind.FREE);
+    }
+
+    @Test
+    void aGzippedTraceCutShortOrDamagedIsNamedWithFileAndLine() throws Exception {
+        var text = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) {
+            text.append("@ prog:(main+").append(Integer.toHexString(i)).append(")[0x1139] + 0x")
+                    .append(Long.toHexString(0x10000 + 16L * i)).append(" 0x20\n");
+        }
+        Path whole = dir.resolve("whole.mtrace.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(whole))) {
+            out.write(text.toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        byte[] gz = Files.readAllBytes(whole);
+        Path cut = Files.write(dir.resolve("trunc.gz"), java.util.Arrays.copyOf(gz, gz.length / 2));
+        assertThatThrownBy(() -> MtraceReader.read(cut, "t", 16)).isInstanceOf(TraceFormatException.class)
+                .hasMessageMatching(".*trunc\\.gz:\\d+: the gzip stream ends early \\(the file is truncated\\)")
+                .hasMessageNotContaining(":1: ");
+        Path header = Files.write(dir.resolve("header.gz"), java.util.Arrays.copyOf(gz, 5));
+        assertThatThrownBy(() -> MtraceReader.read(header, "t", 16)).isInstanceOf(TraceFormatException.class)
+                .hasMessageEndingWith("header.gz:1: the gzip stream ends early (the file is truncated)");
+        byte[] damaged = gz.clone();
+        for (int i = gz.length / 3; i < gz.length / 3 + 64; i++) {
+            damaged[i] = (byte) 0xff;
+        }
+        Path bad = Files.write(dir.resolve("bad.gz"), damaged);
+        assertThatThrownBy(() -> MtraceReader.read(bad, "t", 16)).isInstanceOf(TraceFormatException.class)
+                .hasMessageMatching(".*bad\\.gz:\\d+: the gzip stream is damaged \\(.+\\)");
     }
 
     private void assertRefused(String trace, int line, String reason) throws Exception {

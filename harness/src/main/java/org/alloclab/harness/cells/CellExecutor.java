@@ -73,13 +73,13 @@ public final class CellExecutor {
                 out.flush();
                 try {
                     Experiment slice = loader.parse(c.configurationText(), "cell " + c.id());
-                    streams = CellRunner.generate(slice.workloads().getFirst(), c.seed(), c.threads());
-                    OperationsFile.write(file, streams);
+                    streams = CellRunner.write(slice.workloads().getFirst(), c.seed(), c.threads(), file);
                 } catch (RuntimeException e) {
                     out.println("failed");                   // the error follows on a line of its own
                     throw e;
                 }
                 out.printf(Locale.ROOT, "%,d operations in %.1f s%n", count(streams), (System.nanoTime() - t0) / 1e9);
+                streams.getFirst().warnings().forEach(w -> out.println("alloclab: warning: " + w));
             }
             counts.put(c.operationsFile(), count(streams));
             harness.put(c.operationsFile(), Double.isNaN(c.harnessNanosPerEvent()) ? calibrate(plan, c, streams)

@@ -108,11 +108,41 @@ public final class CellRunner implements AutoCloseable {
         if (Files.isRegularFile(file)) {
             streams = OperationsFile.read(file);
         } else {
-            streams = generate(slice.workloads().getFirst(), cell.seed(), cell.threads());
-            OperationsFile.write(file, streams);
+            streams = write(slice.workloads().getFirst(), cell.seed(), cell.threads(), file);
         }
         cached = streams;
         cachedFile = cell.operationsFile();
+        return streams;
+    }
+
+    /**
+     * Writes the streams of {@code workload} for {@code threads} threads into {@code file} and returns them
+     * as read back from it (mapped, not copied into the heap), checked when there are several. A trace is
+     * written as it is read ({@link org.alloclab.harness.workload.WorkloadProvider#write}); a heap too small
+     * for what is left to hold is said so in a line, with how to give it more.
+     */
+    static List<Operations> write(Experiment.WorkloadSpec workload, long seed, int threads, Path file) {
+        try {
+            workload.provider().write(file, workload.name(), workload.parameters(), seed, threads);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException("workload " + workload.name() + ": the Java heap (at most "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB) ran out making its operations; give"
+                    + " alloclab a larger heap, e.g. ALLOCLAB_JAVA_OPTS=-Xmx8g ./alloclab ...", e);
+        }
+        List<Operations> streams = OperationsFile.read(file);
+        if (threads > 1) {
+            try {
+                Streams.check(streams);
+            } catch (IllegalArgumentException e) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // the broken rule is the error to report
+                }
+                throw new IllegalStateException("workload " + workload.name() + " for " + threads
+                        + " threads breaks the rules of streams (a bug of its generator): " + e.getMessage(), e);
+            }
+        }
         return streams;
     }
 

@@ -90,7 +90,11 @@ public final class IdealFootprint {
         int slot = ops.slot(i);
         switch (ops.kind(i)) {
             case ALLOCATE -> {
-                return rounded(ops.requestSize(i), Math.max(1, ops.alignment(i)));     // held[slot] already
+                // held[slot] already, unless the slot is used again by this stream after its free (a trace's)
+                int a = (int) Math.max(1, ops.alignment(i));
+                alignment[slot] = a;
+                held[slot] = rounded(ops.requestSize(i), a);
+                return held[slot];
             }
             case REALLOCATE -> {
                 if (alignment[slot] == 0) {

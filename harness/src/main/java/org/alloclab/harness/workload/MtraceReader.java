@@ -2,6 +2,7 @@ package org.alloclab.harness.workload;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -9,9 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 import org.alloclab.api.Allocator;
 
@@ -40,8 +42,8 @@ import org.alloclab.api.Allocator;
  * everything between the {@code @} and the event (glibc's ends with {@code ]}; any text is taken). The caller of an allocation
  * or reallocation is kept as its site ({@link Operations#site(int)}), for the {@code sites} layer's report.
  * Leading and trailing white space, CRLF line ends included, is ignored. Sizes and addresses are hexadecimal
- * with {@code 0x} (either case), at most 16 digits; the one number without {@code 0x} taken is a size of
- * {@code 0}.
+ * with {@code 0x} (either case), at most 16 digits (more would be past 64 bits: refused); the one number
+ * without {@code 0x} taken is a size of {@code 0}.
  *
  * <h2>What does not match</h2>
  * A program's blocks allocated before tracing started (a trace begun by {@code mtrace()} in a running
@@ -51,7 +53,18 @@ import org.alloclab.api.Allocator;
  * too, and counted with them. Calls the program saw fail ({@code + (nil) …}, {@code - (nil)},
  * {@code ! …}) change nothing and are counted ({@code failed_in_trace}). A size of 0 ({@code malloc(0)},
  * or a reallocation to 0 that returned a block) is replayed as one byte ({@code zero_size_requests}), since
- * every alloclab block has an address of its own. An address allocated, or reallocated to, again without a
+ * every alloclab block has an address of its own. Every other size is replayed as written, or not at all:
+ * a size above {@link Allocator#MAX_REQUEST} (64 TiB; glibc's sizes are unsigned, so a size of 2^63 or more
+ * is one too) is more than any strategy is ever asked for, and more than the traced program's machine can
+ * have given: a damaged trace or a program bug, never a request worth measuring. Replaying it as an
+ * allocation expected to fail would only measure a strategy's argument check, and would leave every later
+ * operation on the block with nothing to act on; so it is skipped and counted ({@code oversized_requests}),
+ * the first lines are named in a warning when the workload is prepared, and its block is left out with it
+ * (its free and reallocations are skipped too). A reallocation to such a size leaves the block as it was.
+ * A free of a block the trace had already freed (and nothing allocated there since) is a double free,
+ * skipped and counted ({@code double_frees}, the first lines named in the warning), not mistaken for a block
+ * from before tracing; the last {@value #FREES_REMEMBERED} freed addresses are remembered for that, so
+ * a double free more frees than that after the first counts as unmatched. An address allocated, or reallocated to, again without a
  * free in between (a lost free) frees the old block first ({@code lost_frees}). Alignment requests are not
  * in the format: every block asks for the alignment given (16 by default, what {@code malloc} promises on
  * x86-64).
@@ -63,22 +76,49 @@ import org.alloclab.api.Allocator;
  */
 public final class MtraceReader {
 
+    /** How many of a kind of event the warnings name by line. */
+    private static final int LINES_NAMED = 3;
+    /**
+     * How many of the latest freed addresses are remembered to tell a double free from an unmatched free
+     * (about 20 MB): a double free comes after more frees than this only in a trace far longer than any
+     * tried, and is then counted as unmatched.
+     */
+    static final int FREES_REMEMBERED = 1 << 20;
+    /** The slot of a block the reader left out (an oversized request): its free and reallocations are skipped with it. */
+    private static final int LEFT_OUT = -2;
+
     private MtraceReader() {
     }
 
     /**
-     * Reads {@code file} into operations named {@code name}.
+     * Reads {@code file} into operations named {@code name}, held in memory (see
+     * {@link #read(Path, Operations.Builder, int)} for a trace of any length).
      *
      * @param alignment the alignment every allocation asks for
      * @throws TraceFormatException naming file and line of the first malformed line
      * @throws UncheckedIOException when the file cannot be read
      */
     public static Operations read(Path file, String name, int alignment) {
+        var ops = Operations.builder(name);
+        read(file, ops, alignment);
+        return ops.build();
+    }
+
+    /**
+     * Reads {@code file} into {@code ops} as it goes, line after line: the reader holds only what the
+     * traced program has live (about 40 bytes a block) and the last {@link #FREES_REMEMBERED} freed
+     * addresses, so a builder that spills ({@link OperationsFile.Writer#stream}) takes a trace of any length.
+     *
+     * @param alignment the alignment every allocation asks for
+     * @throws TraceFormatException naming file and line of the first malformed line, or of the line where a
+     *                              gzipped trace is cut short or damaged
+     * @throws IllegalArgumentException when the Java heap runs out, saying how to give it more
+     * @throws UncheckedIOException when the file cannot be read
+     */
+    public static void read(Path file, Operations.Builder ops, int alignment) {
         try (InputStream in = open(file);
              var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1), 1 << 16)) {
-            return parse(reader, file, name, alignment);
-        } catch (java.util.zip.ZipException e) {
-            throw new IllegalArgumentException(file + ": not a readable gzip file: " + e.getMessage(), e);
+            new Parse(file, ops, alignment, in instanceof GZIPInputStream).run(reader);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read trace " + file + ": " + e.getMessage(), e);
         }
@@ -93,112 +133,271 @@ public final class MtraceReader {
         int b0 = in.read();
         int b1 = in.read();
         in.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+        if (b0 == 0x1f && b1 == 0x8b) {
+            try {
+                return new GZIPInputStream(in, 1 << 16);
+            } catch (EOFException e) {
+                in.close();
+                throw new TraceFormatException(file, 1, "the gzip stream ends early (the file is truncated)");
+            } catch (ZipException e) {
+                in.close();
+                throw new TraceFormatException(file, 1, "the gzip stream is damaged (" + e.getMessage() + ")");
+            }
+        }
+        return in;
     }
 
-    private static Operations parse(BufferedReader reader, Path file, String name, int alignment) throws IOException {
-        var ops = Operations.builder(name);
-        Map<Long, Integer> slotOf = new HashMap<>(1 << 16);
-        var e = new Line(file);
-        long unmatchedFrees = 0;
-        long unmatchedReallocs = 0;
-        long failed = 0;
-        long zero = 0;
-        long lost = 0;
-        boolean pending = false;       // a '<' line waits for its '>'
-        long pendingOld = 0;           // its address,
-        long pendingLine = 0;          // its line number
-        String pendingText = null;     // and its text
-        long lineNo = 0;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            lineNo++;
-            char op = e.parse(line, lineNo);
-            if (op == Line.BLANK) {
-                continue;
+    /** One reading of a trace: the state between its lines. */
+    private static final class Parse {
+        private final Path file;
+        private final Operations.Builder ops;
+        private final int alignment;
+        private final boolean gzip;
+        private final AddressMap slotOf = new AddressMap();        // live address -> slot (or LEFT_OUT)
+        private final RecentlyFreed freed = new RecentlyFreed(FREES_REMEMBERED);
+        private int[] freeSlots = new int[1024];                    // slots whose blocks were freed, to use again
+        private int freeSlotCount;
+        private final Line e;
+        private long unmatchedFrees;
+        private long unmatchedReallocs;
+        private long failed;
+        private long zero;
+        private long lost;
+        private long oversized;
+        private long doubleFrees;
+        private final List<Long> oversizedLines = new ArrayList<>();
+        private final List<Long> doubleFreeLines = new ArrayList<>();
+        private long lineNo;
+
+        Parse(Path file, Operations.Builder ops, int alignment, boolean gzip) {
+            this.file = file;
+            this.ops = ops;
+            this.alignment = alignment;
+            this.gzip = gzip;
+            this.e = new Line(file);
+        }
+
+        void run(BufferedReader reader) {
+            try {
+                lines(reader);
+            } catch (OutOfMemoryError oom) {
+                long live = slotOf.size();
+                throw new IllegalArgumentException(file + ":" + lineNo + ": the Java heap (at most "
+                        + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB) ran out reading the trace, with " + live
+                        + " blocks live (about 40 bytes each are kept while reading); give alloclab a larger heap,"
+                        + " e.g. ALLOCLAB_JAVA_OPTS=-Xmx8g ./alloclab ...", oom);
             }
-            if (pending && op != '>') {
-                throw new TraceFormatException(file, lineNo, line, "a realloc's '<' line (line " + pendingLine
-                        + ") must be followed by its '>' line");
+        }
+
+        private String next(BufferedReader reader) {
+            try {
+                return reader.readLine();
+            } catch (EOFException ex) {
+                throw new TraceFormatException(file, lineNo + 1, gzip ? "the gzip stream ends early (the file is truncated)"
+                        : "the file ends early: " + ex.getMessage());
+            } catch (ZipException ex) {
+                throw new TraceFormatException(file, lineNo + 1, "the gzip stream is damaged (" + ex.getMessage() + ")");
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot read trace " + file + " at line " + (lineNo + 1) + ": "
+                        + ex.getMessage(), ex);
             }
-            switch (op) {
-                case '+' -> {
-                    if (e.address == 0) {
-                        failed++;
-                        continue;
-                    }
-                    Integer old = slotOf.remove(e.address);
-                    if (old != null) {
-                        ops.free(old);
-                        lost++;
-                    }
-                    if (e.size == 0) {
-                        zero++;
-                    }
-                    ops.site(e.site);
-                    slotOf.put(e.address, ops.allocate(Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)), alignment));
+        }
+
+        private void lines(BufferedReader reader) {
+            boolean pending = false;       // a '<' line waits for its '>'
+            long pendingOld = 0;           // its address,
+            long pendingLine = 0;          // its line number
+            String pendingText = null;     // and its text
+            String line;
+            while ((line = next(reader)) != null) {
+                lineNo++;
+                char op = e.parse(line, lineNo);
+                if (op == Line.BLANK) {
+                    continue;
                 }
-                case '-' -> {
-                    if (e.address == 0) {
-                        failed++;          // realloc(NULL, 0) that failed; free(NULL) writes nothing
-                        continue;
-                    }
-                    Integer slot = slotOf.remove(e.address);
-                    if (slot == null) {
-                        unmatchedFrees++;
-                    } else {
-                        ops.free(slot);
-                    }
+                if (pending && op != '>') {
+                    throw new TraceFormatException(file, lineNo, line, "a realloc's '<' line (line " + pendingLine
+                            + ") must be followed by its '>' line");
                 }
-                case '<' -> {
-                    pending = true;
-                    pendingOld = e.address;
-                    pendingLine = lineNo;
-                    pendingText = line;
-                }
-                case '>' -> {
-                    if (!pending) {
-                        throw new TraceFormatException(file, lineNo, line, "a '>' line without the '<' line before it");
-                    }
-                    pending = false;
-                    Integer slot = slotOf.remove(pendingOld);
-                    if (slot == null) {
-                        unmatchedReallocs++;
-                        continue;
-                    }
-                    if (e.address != pendingOld) {
-                        Integer other = slotOf.remove(e.address);
-                        if (other != null) {
-                            ops.free(other);
+                switch (op) {
+                    case '+' -> {
+                        if (e.address == 0) {
+                            failed++;
+                            continue;
+                        }
+                        int old = slotOf.remove(e.address);
+                        if (old >= 0) {
+                            free(old);
                             lost++;
                         }
+                        freed.forget(e.address);
+                        if (oversized(e.size)) {
+                            slotOf.put(e.address, LEFT_OUT);
+                            continue;
+                        }
+                        if (e.size == 0) {
+                            zero++;
+                        }
+                        ops.site(e.site);
+                        long bytes = Math.max(1, e.size);
+                        int slot;
+                        if (freeSlotCount > 0) {
+                            slot = freeSlots[--freeSlotCount];
+                            ops.allocateAgain(slot, bytes, alignment);
+                        } else {
+                            slot = ops.allocate(bytes, alignment);
+                        }
+                        slotOf.put(e.address, slot);
                     }
-                    if (e.size == 0) {
-                        zero++;
+                    case '-' -> {
+                        if (e.address == 0) {
+                            failed++;          // realloc(NULL, 0) that failed; free(NULL) writes nothing
+                            continue;
+                        }
+                        int slot = slotOf.remove(e.address);
+                        if (slot == AddressMap.ABSENT) {
+                            if (freed.contains(e.address)) {
+                                doubleFrees++;
+                                if (doubleFreeLines.size() < LINES_NAMED) {
+                                    doubleFreeLines.add(lineNo);
+                                }
+                            } else {
+                                unmatchedFrees++;
+                            }
+                        } else {
+                            if (slot >= 0) {
+                                free(slot);
+                            }
+                            freed.add(e.address);
+                        }
                     }
-                    ops.site(e.site);
-                    ops.reallocate(slot, Math.max(1, Math.min(e.size, Allocator.MAX_REQUEST)));
-                    slotOf.put(e.address, slot);
+                    case '<' -> {
+                        pending = true;
+                        pendingOld = e.address;
+                        pendingLine = lineNo;
+                        pendingText = line;
+                    }
+                    case '>' -> {
+                        if (!pending) {
+                            throw new TraceFormatException(file, lineNo, line, "a '>' line without the '<' line before it");
+                        }
+                        pending = false;
+                        int slot = slotOf.remove(pendingOld);
+                        if (slot == AddressMap.ABSENT) {
+                            unmatchedReallocs++;
+                            continue;
+                        }
+                        if (e.address != pendingOld) {
+                            freed.add(pendingOld);
+                            int other = slotOf.remove(e.address);
+                            if (other >= 0) {
+                                free(other);
+                                lost++;
+                            }
+                            freed.forget(e.address);
+                        }
+                        if (slot >= 0 && !oversized(e.size)) {
+                            if (e.size == 0) {
+                                zero++;
+                            }
+                            ops.site(e.site);
+                            ops.reallocate(slot, Math.max(1, e.size));
+                        }
+                        slotOf.put(e.address, slot);
+                    }
+                    case '!' -> failed++;
+                    case '=' -> { }
+                    default -> throw new AssertionError(op);
                 }
-                case '!' -> failed++;
-                case '=' -> { }
-                default -> throw new AssertionError(op);
+            }
+            if (pending) {
+                throw new TraceFormatException(file, pendingLine, pendingText,
+                        "the trace ends after a realloc's '<' line without its '>' line");
+            }
+            if (ops.size() == 0) {
+                throw new IllegalArgumentException(file + ": the trace has no allocation events");
+            }
+            ops.note("unmatched_frees", unmatchedFrees);
+            ops.note("unmatched_reallocs", unmatchedReallocs);
+            ops.note("failed_in_trace", failed);
+            ops.note("zero_size_requests", zero);
+            ops.note("lost_frees", lost);
+            ops.note("oversized_requests", oversized);
+            ops.note("double_frees", doubleFrees);
+            ops.note("live_at_end", slotOf.size());
+            if (oversized > 0) {
+                ops.warn(file + ": " + oversized + " request" + (oversized == 1 ? "" : "s") + " of more than "
+                        + Allocator.MAX_REQUEST + " bytes (64 TiB, the most any strategy is asked for) skipped with "
+                        + (oversized == 1 ? "its block" : "their blocks") + " (oversized_requests), at " + where(oversizedLines, oversized));
+            }
+            if (doubleFrees > 0) {
+                ops.warn(file + ": " + doubleFrees + " free" + (doubleFrees == 1 ? "" : "s") + " of a block the trace"
+                        + " had already freed skipped (double_frees), at " + where(doubleFreeLines, doubleFrees));
             }
         }
-        if (pending) {
-            throw new TraceFormatException(file, pendingLine, pendingText,
-                    "the trace ends after a realloc's '<' line without its '>' line");
+
+        /**
+         * Whether {@code size} (unsigned: glibc writes a size_t) is more than any strategy is asked for; then
+         * the request is counted and its line kept for the warning.
+         */
+        private boolean oversized(long size) {
+            if (Long.compareUnsigned(size, Allocator.MAX_REQUEST) <= 0) {
+                return false;
+            }
+            oversized++;
+            if (oversizedLines.size() < LINES_NAMED) {
+                oversizedLines.add(lineNo);
+            }
+            return true;
         }
-        if (ops.size() == 0) {
-            throw new IllegalArgumentException(file + ": the trace has no allocation events");
+
+        private String where(List<Long> lines, long count) {
+            var s = new StringBuilder();
+            for (long l : lines) {
+                s.append(s.isEmpty() ? "" : ", ").append(file.getFileName()).append(':').append(l);
+            }
+            return count > lines.size() ? s + ", …" : s.toString();
         }
-        ops.note("unmatched_frees", unmatchedFrees);
-        ops.note("unmatched_reallocs", unmatchedReallocs);
-        ops.note("failed_in_trace", failed);
-        ops.note("zero_size_requests", zero);
-        ops.note("lost_frees", lost);
-        ops.note("live_at_end", slotOf.size());
-        return ops.build();
+
+        private void free(int slot) {
+            ops.free(slot);
+            if (freeSlotCount == freeSlots.length) {
+                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlotCount * 2);
+            }
+            freeSlots[freeSlotCount++] = slot;
+        }
+    }
+
+    /**
+     * The last {@code capacity} addresses freed and not allocated again since: a ring of them in the order
+     * freed, and a map from each to its place in the ring. An address pushed out of the ring is forgotten.
+     */
+    private static final class RecentlyFreed {
+        private final long[] ring;
+        private final AddressMap at = new AddressMap();
+        private int next;
+
+        RecentlyFreed(int capacity) {
+            ring = new long[capacity];
+        }
+
+        void add(long address) {
+            long out = ring[next];
+            if (out != 0 && at.get(out) == next) {
+                at.remove(out);
+            }
+            ring[next] = address;
+            at.put(address, next);
+            next = (next + 1) % ring.length;
+        }
+
+        boolean contains(long address) {
+            return at.get(address) != AddressMap.ABSENT;
+        }
+
+        void forget(long address) {
+            at.remove(address);
+        }
     }
 
     /**
@@ -314,7 +513,7 @@ public final class MtraceReader {
         /** {@code 0x} and 1 to 16 hexadecimal digits in {@code [from, to)}; anything else is refused as not {@code what}. */
         private long hex(int from, int to, String what) {
             int n = to - from;
-            if (n < 3 || n > 18 || text.charAt(from) != '0' || text.charAt(from + 1) != 'x') {
+            if (n < 3 || text.charAt(from) != '0' || text.charAt(from + 1) != 'x') {
                 throw notA(from, to, what);
             }
             long v = 0;
@@ -328,6 +527,11 @@ public final class MtraceReader {
                 } else {
                     throw notA(from, to, what);
                 }
+            }
+            if (n > 18) {
+                // checked after the digits, so that '0x12zz…' is told apart as not a number at all
+                throw fail("'" + text.substring(from, to) + "' has " + (n - 2) + " hexadecimal digits: more than 64 bits,"
+                        + " which no pointer or size_t holds");
             }
             return v;
         }

@@ -1,12 +1,15 @@
 package org.alloclab.harness.workload;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
  * A workload as a recorded sequence of operations, generated once and replayed identically against every
  * strategy. Blocks are named by <em>slots</em> (0, 1, 2, …), not addresses: the replayer maps each slot to
- * the address the strategy under test returned. Stored as parallel primitive arrays so replay allocates
- * nothing and a million operations take a few tens of megabytes.
+ * the address the strategy under test returned. Stored as 16-byte records (see {@link #WORD}) so replay
+ * allocates nothing, a million operations take 16 MB, and operations read from their file take none of the
+ * heap at all (the file is mapped).
  *
  * <h2>Threads</h2>
  * A workload for {@code T} threads is {@code T} streams of operations, one per thread, over <em>one</em>
@@ -15,7 +18,10 @@ import java.util.Arrays;
  * generated alone into a part of the space of its own). The streams follow these rules, which
  * {@link Streams#check(java.util.List)} enforces:
  * <ol>
- *   <li><b>One allocation per slot.</b> Every slot is allocated exactly once, in one stream.</li>
+ *   <li><b>One allocation per slot.</b> Every slot is allocated exactly once, in one stream; or again, by
+ *       the stream that allocated and freed it, after that free (a trace's reader uses a freed block's slot
+ *       again, so that the replay's tables per slot are as large as the blocks live at once, not as the
+ *       allocations of the whole trace).</li>
  *   <li><b>One user per slot.</b> Every later operation on the slot ({@link Kind#REALLOCATE}s, then its
  *       {@link Kind#FREE}) is in one stream, the allocating one or another: a block is handed over at most
  *       once, never shared.</li>
@@ -70,85 +76,81 @@ public final class Operations {
 
     private static final Kind[] KINDS = Kind.values();
 
+    /**
+     * One operation is one record of two words (16 bytes), in the JVM's byte order:
+     * <pre>
+     *   word 0: size (bits 0-55) | kind's ordinal (bits 56-58) | alignment code (bits 59-63: 0 for none, k for 2^(k-1))
+     *   word 1: slot (low 32 bits, -1 for none) | site index (high 32 bits, -1 for none)
+     * </pre>
+     * The same records live in a {@code long[]} for a workload made in this JVM and in a file mapped into
+     * memory for one read back ({@link OperationsFile}): a replay reads either through the same few
+     * shifts, and a trace of hundreds of millions of events costs no heap at all once written.
+     */
+    static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** Bytes per operation. */
+    static final int RECORD_BYTES = 16;
+    /** The largest size a record holds: {@code 2^56 - 1}, far above {@link org.alloclab.api.Allocator#MAX_REQUEST}. */
+    public static final long MAX_SIZE = (1L << 56) - 1;
+    private static final int KIND_SHIFT = 56;
+    private static final int ALIGNMENT_SHIFT = 59;
+
     private final String name;
-    private final byte[] kinds;
-    private final int[] slots;
-    private final long[] sizes;
-    private final int[] alignments;
+    private final MemorySegment records;
     private final int size;
     private final int slotCount;
+    private final int slotOffset;              // added to every slot (a stream moved into a part of a slot space)
     private final java.util.Map<String, Long> notes;
-    private final int[] sites;                 // index into siteNames per operation, -1 for none; null: no sites
-    private final String[] siteNames;
+    private final String[] siteNames;          // null: no sites
+    private final java.util.List<String> warnings;
 
     private Operations(Builder b) {
         this.name = b.name;
         this.size = b.size;
-        this.kinds = Arrays.copyOf(b.kinds, b.size);
-        this.slots = Arrays.copyOf(b.slots, b.size);
-        this.sizes = Arrays.copyOf(b.sizes, b.size);
-        this.alignments = Arrays.copyOf(b.alignments, b.size);
+        this.records = MemorySegment.ofArray(Arrays.copyOf(b.words, 2 * b.size));
         this.slotCount = b.space.next;
+        this.slotOffset = 0;
         this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.notes));
-        this.sites = b.sites == null ? null : Arrays.copyOf(b.sites, b.size);
-        this.siteNames = b.sites == null ? null : b.siteIds.keySet().toArray(String[]::new);
+        this.siteNames = b.siteNames();
+        this.warnings = java.util.List.copyOf(b.warnings);
     }
 
     private Operations(Operations o, int slotOffset, int space) {
         this.name = o.name;
         this.size = o.size;
-        this.kinds = o.kinds;
-        this.sizes = o.sizes;
-        this.alignments = o.alignments;
-        this.slots = new int[o.size];
-        for (int i = 0; i < o.size; i++) {
-            this.slots[i] = o.slots[i] < 0 ? o.slots[i] : o.slots[i] + slotOffset;
-        }
+        this.records = o.records;
+        this.slotOffset = o.slotOffset + slotOffset;
         this.slotCount = space;
         this.notes = o.notes;
-        this.sites = o.sites;
         this.siteNames = o.siteNames;
+        this.warnings = o.warnings;
     }
 
-    /** Operations read back from their file ({@link OperationsFile}); the arrays are taken as they are. */
-    Operations(String name, byte[] kinds, int[] slots, long[] sizes, int[] alignments, int slotCount,
-               java.util.Map<String, Long> notes, int[] sites, String[] siteNames) {
-        this.name = name;
-        this.size = kinds.length;
-        this.kinds = kinds;
-        this.slots = slots;
-        this.sizes = sizes;
-        this.alignments = alignments;
-        this.slotCount = slotCount;
-        this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
-        this.sites = sites;
-        this.siteNames = siteNames;
-        for (byte k : kinds) {
-            if (k < 0 || k >= KINDS.length) {
-                throw new IllegalArgumentException("operation kind " + k + " does not exist");
-            }
+    /**
+     * Operations read back from their file ({@link OperationsFile}): {@code records} (mapped) taken as they are.
+     */
+    Operations(String name, MemorySegment records, int size, int slotCount, int slotOffset,
+               java.util.Map<String, Long> notes, String[] siteNames, java.util.List<String> warnings) {
+        if (records.byteSize() != (long) size * RECORD_BYTES) {
+            throw new IllegalArgumentException(size + " operations need " + (long) size * RECORD_BYTES + " bytes, not "
+                    + records.byteSize());
         }
+        this.name = name;
+        this.size = size;
+        this.records = records;
+        this.slotCount = slotCount;
+        this.slotOffset = slotOffset;
+        this.notes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
+        this.siteNames = siteNames == null || siteNames.length == 0 ? null : siteNames;
+        this.warnings = java.util.List.copyOf(warnings);
     }
 
-    // What OperationsFile writes: the arrays themselves (the first size entries are the operations).
-    byte[] kindArray() {
-        return kinds;
+    // What OperationsFile writes.
+    MemorySegment records() {
+        return records;
     }
 
-    int[] slotArray() {
-        return slots;
-    }
-
-    long[] sizeArray() {
-        return sizes;
-    }
-
-    int[] alignmentArray() {
-        return alignments;
-    }
-
-    int[] siteArray() {
-        return sites;
+    int slotOffset() {
+        return slotOffset;
     }
 
     String[] siteNameArray() {
@@ -204,12 +206,13 @@ public final class Operations {
         b.space.next = slotCount;
         for (int i = 0; i < size; i++) {
             b.site(site(i));
-            b.append(kind(i), slots[i], sizes[i], alignments[i]);
+            b.append(kind(i), slot(i), requestSize(i), (int) alignment(i));
         }
         for (int i = 0; i < count; i++) {
             b.barrier();
         }
         notes.forEach(b::note);
+        warnings.forEach(b::warn);
         return b.build();
     }
 
@@ -218,16 +221,16 @@ public final class Operations {
      * reallocation's caller in an mtrace file: {@code perl:(Perl_safesysmalloc+26)[0xf6f96]}), or null.
      */
     public String site(int i) {
-        if (sites == null) {
+        if (siteNames == null) {
             return null;
         }
-        int s = sites[i];
+        int s = (int) (word1(i) >> 32);
         return s < 0 ? null : siteNames[s];
     }
 
     /** Whether any operation has a recorded site. */
     public boolean hasSites() {
-        return sites != null;
+        return siteNames != null;
     }
 
     /** The workload's name. */
@@ -250,22 +253,37 @@ public final class Operations {
 
     /** The kind of operation {@code i}. */
     public Kind kind(int i) {
-        return KINDS[kinds[i]];
+        int k = (int) (word0(i) >>> KIND_SHIFT) & 7;
+        if (k >= KINDS.length) {
+            throw new IllegalStateException("operation " + i + " of " + name + " has kind " + k + ", which does not exist:"
+                    + " its operations file is damaged (delete it and the workload is made again)");
+        }
+        return KINDS[k];
     }
 
     /** The slot of operation {@code i} (-1 for the kinds that name no block). */
     public int slot(int i) {
-        return slots[i];
+        int s = (int) word1(i);
+        return s < 0 ? s : s + slotOffset;
     }
 
     /** The requested size of operation {@code i} (allocate and reallocate). */
     public long requestSize(int i) {
-        return sizes[i];
+        return word0(i) & MAX_SIZE;
     }
 
     /** The alignment of operation {@code i} (allocate). */
     public long alignment(int i) {
-        return alignments[i];
+        int code = (int) (word0(i) >>> ALIGNMENT_SHIFT);
+        return code == 0 ? 0 : 1L << (code - 1);
+    }
+
+    private long word0(int i) {
+        return records.get(WORD, (long) i * RECORD_BYTES);
+    }
+
+    private long word1(int i) {
+        return records.get(WORD, (long) i * RECORD_BYTES + Long.BYTES);
     }
 
     /**
@@ -276,11 +294,19 @@ public final class Operations {
         return notes;
     }
 
+    /**
+     * What the generator or reader wants a person to read before any cell runs (a trace's first oversized
+     * requests or double frees, by file and line); printed once when the workload is prepared.
+     */
+    public java.util.List<String> warnings() {
+        return warnings;
+    }
+
     /** Counts operations of each kind, indexed by {@link Kind#ordinal()}. */
     public long[] countByKind() {
         long[] counts = new long[KINDS.length];
         for (int i = 0; i < size; i++) {
-            counts[kinds[i]]++;
+            counts[kind(i).ordinal()]++;
         }
         return counts;
     }
@@ -290,23 +316,45 @@ public final class Operations {
         int next;
     }
 
+    /**
+     * Where a builder's records go once its buffer is full, instead of a bigger array: how a trace far
+     * larger than the heap is written straight into its operations file ({@link OperationsFile.Writer}).
+     */
+    interface Spill {
+        /** Takes {@code words[0, count)}, whole records. */
+        void write(long[] words, int count);
+    }
+
     /** Appends operations; slots are handed out by {@link #allocate}, from a slot space it may share. */
     public static final class Builder {
+        /** Records a spilling builder keeps before it hands them on (1 MiB). */
+        private static final int SPILL_RECORDS = 1 << 16;
+
         private final String name;
         private final SlotSpace space;
-        private byte[] kinds = new byte[1024];
-        private int[] slots = new int[1024];
-        private long[] sizes = new long[1024];
-        private int[] alignments = new int[1024];
-        private int size;
+        private final Spill spill;
+        private long[] words;
+        private int buffered;                                  // records in words
+        private int size;                                      // records appended, spilled ones included
         private final java.util.Map<String, Long> notes = new java.util.LinkedHashMap<>();
-        private int[] sites;                                   // made at the first site
         private final java.util.Map<String, Integer> siteIds = new java.util.LinkedHashMap<>();
+        private final java.util.List<String> warnings = new java.util.ArrayList<>();
         private int nextSite = -1;
 
         private Builder(String name, SlotSpace space) {
+            this(name, space, null);
+        }
+
+        private Builder(String name, SlotSpace space, Spill spill) {
             this.name = name;
             this.space = space;
+            this.spill = spill;
+            this.words = new long[2 * (spill == null ? 1024 : SPILL_RECORDS)];
+        }
+
+        /** A builder whose records go to {@code spill} as they come, never kept whole. */
+        static Builder spilling(String name, Spill spill) {
+            return new Builder(name, new SlotSpace(), spill);
         }
 
         /** Appends an allocation and returns the new block's slot. */
@@ -317,6 +365,18 @@ public final class Operations {
             int slot = space.next++;
             append(Kind.ALLOCATE, slot, bytes, alignment);
             return slot;
+        }
+
+        /**
+         * Appends an allocation into {@code slot}, one this builder handed out and whose block was freed since:
+         * how a trace's reader keeps the replay's slot tables as small as its live blocks (one stream only;
+         * see rule 1 in {@link Operations}' class comment).
+         */
+        void allocateAgain(int slot, long bytes, int alignment) {
+            if (slot < 0 || slot >= space.next) {
+                throw new IllegalArgumentException("slot " + slot + " was never handed out");
+            }
+            append(Kind.ALLOCATE, slot, bytes, alignment);
         }
 
         /** Appends a free of {@code slot}. */
@@ -354,6 +414,11 @@ public final class Operations {
             notes.merge(name, count, Long::sum);
         }
 
+        /** Adds a line to {@link Operations#warnings()}. */
+        public void warn(String line) {
+            warnings.add(line);
+        }
+
         /** The site the next operation appended was called from (see {@link Operations#site(int)}); null for none. */
         public void site(String site) {
             if (site == null) {
@@ -374,32 +439,64 @@ public final class Operations {
 
         /** The recorded operations. */
         public Operations build() {
+            if (spill != null) {
+                throw new IllegalStateException("a spilling builder's operations are in its file");
+            }
             return new Operations(this);
         }
 
+        /** Hands the records still buffered to the spill; see {@link OperationsFile.Writer}. */
+        void flush() {
+            if (buffered > 0) {
+                spill.write(words, buffered);
+                buffered = 0;
+            }
+        }
+
+        String name() {
+            return name;
+        }
+
+        int slotCount() {
+            return space.next;
+        }
+
+        java.util.Map<String, Long> noteMap() {
+            return notes;
+        }
+
+        java.util.List<String> warningList() {
+            return warnings;
+        }
+
+        String[] siteNames() {
+            return siteIds.isEmpty() ? null : siteIds.keySet().toArray(String[]::new);
+        }
+
         private void append(Kind kind, int slot, long bytes, int alignment) {
-            if (size == kinds.length) {
-                int capacity = Math.multiplyExact(size, 2);
-                kinds = Arrays.copyOf(kinds, capacity);
-                slots = Arrays.copyOf(slots, capacity);
-                sizes = Arrays.copyOf(sizes, capacity);
-                alignments = Arrays.copyOf(alignments, capacity);
-                if (sites != null) {
-                    sites = Arrays.copyOf(sites, capacity);
+            if (bytes < 0 || bytes > MAX_SIZE) {
+                throw new IllegalArgumentException("operation " + size + " of " + name + " asks for " + Long.toUnsignedString(bytes)
+                        + " bytes; a workload's sizes are from 0 to 2^56 - 1");
+            }
+            if (alignment < 0 || Integer.bitCount(alignment) > 1) {
+                throw new IllegalArgumentException("operation " + size + " of " + name + " asks for an alignment of "
+                        + alignment + "; a workload's alignments are powers of two (or 0 where none is asked)");
+            }
+            if (size == Integer.MAX_VALUE) {
+                throw new IllegalStateException("a workload may not have more than " + Integer.MAX_VALUE + " operations");
+            }
+            if (2 * buffered == words.length) {
+                if (spill != null) {
+                    flush();
+                } else {
+                    words = Arrays.copyOf(words, Math.multiplyExact(words.length, 2));
                 }
             }
-            if (nextSite >= 0 && sites == null) {
-                sites = new int[kinds.length];
-                Arrays.fill(sites, 0, size, -1);
-            }
-            if (sites != null) {
-                sites[size] = nextSite;
-                nextSite = -1;
-            }
-            kinds[size] = (byte) kind.ordinal();
-            slots[size] = slot;
-            sizes[size] = bytes;
-            alignments[size] = alignment;
+            long code = alignment == 0 ? 0 : Integer.numberOfTrailingZeros(alignment) + 1;
+            words[2 * buffered] = bytes | (long) kind.ordinal() << KIND_SHIFT | code << ALIGNMENT_SHIFT;
+            words[2 * buffered + 1] = (slot & 0xFFFF_FFFFL) | (long) nextSite << 32;
+            nextSite = -1;
+            buffered++;
             size++;
         }
     }

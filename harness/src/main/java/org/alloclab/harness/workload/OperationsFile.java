@@ -2,6 +2,8 @@ package org.alloclab.harness.workload;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,85 +21,208 @@ import java.util.Map;
 /**
  * A workload's streams of operations in a compact binary file, written once before an experiment's cells
  * run and read by each cell's JVM, so that no cell spends its time generating a workload or parsing a trace
- * (the perl trace's 1.6 million operations are a few seconds of text and gzip, a few tens of milliseconds
- * from this file).
+ * (the perl trace's 1.6 million operations are a few seconds of text and gzip, a few milliseconds from this
+ * file). A trace is written here as it is read ({@link Writer}), never held whole, and the file is mapped
+ * into memory when read back, never copied into the heap: a workload of any length costs its 16 bytes per
+ * operation of disk and page cache, and no heap.
  *
  * <h2>Layout</h2>
- * Little-endian, the operations' own arrays one after the other:
  * <pre>
- * "ALLOCOPS" version:int streams:int
- * per stream:
- *   name:str size:int slotCount:int notes:int (key:str value:long)×notes sites:int (site:str)×sites
- *   kinds:byte×size slots:int×size sizes:long×size alignments:int×size [siteIndex:int×size when sites > 0]
+ * "ALLOCOPS" version:int order:int directoryAt:long       (24 bytes, little-endian)
+ * records: 16 bytes per operation (see Operations#WORD), in the byte order of the machine that wrote them
+ *   ('order' is 1 written in that order), each stream's one after another from byte 24
+ * directory at directoryAt, little-endian:
+ *   streams:int, per stream:
+ *     name:str size:int slotCount:int slotOffset:int recordsAt:long notes:int (key:str value:long)×notes
+ *     sites:int (site:str)×sites warnings:int (line:str)×warnings
  * str = length:int, then UTF-8 bytes
  * </pre>
- * A stream with sites has at least one site name; a stream without has none and no site indices.
+ * Streams may share records: a trace replayed by {@code T} threads is one copy of its records and {@code T}
+ * entries, each with a slot offset of its own.
  */
 public final class OperationsFile {
 
     private static final byte[] MAGIC = "ALLOCOPS".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int HEADER_BYTES = 24;
 
     private OperationsFile() {
     }
 
     /** Writes {@code streams} to {@code file}, through a temporary file moved into place. */
     public static void write(Path file, List<Operations> streams) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                var head = new Chunk(64);
-                head.bytes(MAGIC).putInt(VERSION).putInt(streams.size());
-                head.drain(out);
-                for (Operations ops : streams) {
-                    writeStream(out, ops);
+        try (var w = Writer.create(file)) {
+            var written = new java.util.IdentityHashMap<MemorySegment, Long>();
+            for (Operations ops : streams) {
+                Long at = written.get(ops.records());
+                if (at == null) {
+                    at = w.records(ops.records());
+                    written.put(ops.records(), at);
                 }
+                w.entries.add(new Entry(ops.name(), ops.size(), ops.slotCount(), ops.slotOffset(), at, ops.notes(),
+                        ops.hasSites() ? ops.siteNameArray() : new String[0], ops.warnings()));
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            w.commit();
+        }
+    }
+
+    /** A stream's entry in the directory. */
+    private record Entry(String name, int size, int slotCount, int slotOffset, long recordsAt, Map<String, Long> notes,
+                         String[] sites, List<String> warnings) {
+    }
+
+    /**
+     * An operations file being written: records first, as they come, then the directory once every stream is
+     * complete ({@link #commit()}); into a temporary file moved into place, deleted if never committed.
+     */
+    public static final class Writer implements AutoCloseable {
+        private final Path file;
+        private final Path tmp;
+        private final FileChannel out;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.nativeOrder());
+        private final List<Entry> entries = new ArrayList<>();
+        private long position = HEADER_BYTES;
+        private boolean committed;
+
+        private Writer(Path file, Path tmp, FileChannel out) {
+            this.file = file;
+            this.tmp = tmp;
+            this.out = out;
+        }
+
+        /** A writer of {@code file} (its folder made when missing). */
+        public static Writer create(Path file) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             try {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                var out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+                return new Writer(file, tmp, out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the operations file " + file + ": " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * A builder whose records are written here as they are appended, for one stream at a time; its
+         * entry is made by {@link #end(Operations.Builder)}.
+         */
+        public Operations.Builder stream(String name) {
+            return Operations.Builder.spilling(name, (words, count) -> {
+                var source = MemorySegment.ofArray(words).asSlice(0, (long) count * Operations.RECORD_BYTES);
+                write(source);
+            });
+        }
+
+        /**
+         * Ends the stream {@code b} wrote (made by {@link #stream(String)}): its entry in the directory, with
+         * its slot space; returns the entry's index.
+         */
+        public int end(Operations.Builder b) {
+            b.flush();
+            long recordsAt = position - (long) b.size() * Operations.RECORD_BYTES;     // one stream at a time
+            entries.add(new Entry(b.name(), b.size(), b.slotCount(), 0, recordsAt, Map.copyOf(b.noteMap()),
+                    b.siteNames() == null ? new String[0] : b.siteNames(), List.copyOf(b.warningList())));
+            return entries.size() - 1;
+        }
+
+        /**
+         * Makes the last stream ended the first of {@code threads} that replay the same records, each in a
+         * part of the slot space of its own (as {@link Operations#inSlotSpace(int, int)} does).
+         */
+        public void spread(int threads) {
+            Entry e = entries.removeLast();
+            int space;
+            try {
+                space = Math.multiplyExact(e.slotCount, threads);
+            } catch (ArithmeticException x) {
+                throw new IllegalArgumentException(e.name + " names " + e.slotCount + " blocks; " + threads + " threads would"
+                        + " name more than " + Integer.MAX_VALUE, x);
+            }
+            for (int t = 0; t < threads; t++) {
+                entries.add(new Entry(e.name, e.size, space, e.slotOffset + t * e.slotCount, e.recordsAt, e.notes, e.sites,
+                        e.warnings));
+            }
+        }
+
+        /** Writes {@code records}; returns where they begin. */
+        private long records(MemorySegment records) {
+            long at = position;
+            write(records);
+            return at;
+        }
+
+        private void write(MemorySegment source) {
+            try {
+                for (long done = 0; done < source.byteSize(); ) {
+                    var target = MemorySegment.ofBuffer(buffer.clear());
+                    long n = Math.min(buffer.capacity(), source.byteSize() - done);
+                    MemorySegment.copy(source, done, target, 0, n);
+                    buffer.clear().limit((int) n);
+                    while (buffer.hasRemaining()) {
+                        position += out.write(buffer, position);
+                    }
+                    done += n;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the operations file " + file + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Writes the directory and the header and moves the file into place. */
+        public void commit() {
+            try {
+                var dir = new Chunk(4096);
+                dir.putInt(entries.size());
+                for (Entry e : entries) {
+                    dir.string(e.name).putInt(e.size).putInt(e.slotCount).putInt(e.slotOffset).putLong(e.recordsAt)
+                            .putInt(e.notes.size());
+                    for (Map.Entry<String, Long> n : e.notes.entrySet()) {
+                        dir.string(n.getKey()).putLong(n.getValue());
+                    }
+                    dir.putInt(e.sites.length);
+                    for (String site : e.sites) {
+                        dir.string(site);
+                    }
+                    dir.putInt(e.warnings.size());
+                    for (String line : e.warnings) {
+                        dir.string(line);
+                    }
+                }
+                long directoryAt = position;
+                dir.drain(out, directoryAt);
+                var head = new Chunk(HEADER_BYTES);
+                head.bytes(MAGIC).putInt(VERSION);
+                head.b.order(ByteOrder.nativeOrder()).putInt(1).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(directoryAt);
+                head.drain(out, 0);
+                out.force(false);
+                out.close();
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                committed = true;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the operations file " + file + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Deletes the temporary file unless {@link #commit()} moved it into place. */
+        @Override
+        public void close() {
+            if (committed) {
+                return;
+            }
+            try {
+                out.close();
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // the first error is the one to report
             }
-            throw new UncheckedIOException("cannot write the operations file " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeStream(FileChannel out, Operations ops) throws IOException {
-        int n = ops.size();
-        var head = new Chunk(256);
-        head.string(ops.name()).putInt(n).putInt(ops.slotCount()).putInt(ops.notes().size());
-        for (Map.Entry<String, Long> e : ops.notes().entrySet()) {
-            head.string(e.getKey()).putLong(e.getValue());
-        }
-        String[] siteNames = ops.hasSites() ? ops.siteNameArray() : new String[0];
-        head.putInt(siteNames.length);
-        for (String site : siteNames) {
-            head.string(site);
-        }
-        head.drain(out);
-        drain(out, ByteBuffer.wrap(ops.kindArray(), 0, n));
-        ByteBuffer ints = order(ByteBuffer.allocate(n * Integer.BYTES));
-        ints.asIntBuffer().put(ops.slotArray(), 0, n);
-        drain(out, ints);
-        ByteBuffer longs = order(ByteBuffer.allocate(n * Long.BYTES));
-        longs.asLongBuffer().put(ops.sizeArray(), 0, n);
-        drain(out, longs);
-        ints.clear();
-        ints.asIntBuffer().put(ops.alignmentArray(), 0, n);
-        drain(out, ints);
-        if (siteNames.length > 0) {
-            ints.clear();
-            ints.asIntBuffer().put(ops.siteArray(), 0, n);
-            drain(out, ints);
         }
     }
 
     /**
-     * The streams in {@code file}.
+     * The streams in {@code file}, their records mapped from it (a mapping ends when the last of its
+     * operations is no longer used).
      *
      * @throws IllegalArgumentException naming the file when it is not an operations file of this version,
      *                                  is cut short, or cannot be read
@@ -105,40 +230,46 @@ public final class OperationsFile {
     public static List<Operations> read(Path file) {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long length = in.size();
-            if (length > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException(file + " holds " + length + " bytes: more than one operations file"
-                        + " can (2 GiB); split the workload");
-            }
-            ByteBuffer all = ByteBuffer.allocate((int) length);
-            while (all.hasRemaining() && in.read(all) >= 0) {
-                // read it whole: a mapping would stay until the collector finds it
-            }
-            all.flip();
-            return readFrom(all, file);
+            MemorySegment all = length == 0 ? MemorySegment.NULL : in.map(FileChannel.MapMode.READ_ONLY, 0, length, Arena.ofAuto());
+            return readFrom(all, length, file);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the operations file " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static List<Operations> readFrom(ByteBuffer in, Path file) {
-        order(in);
+    private static List<Operations> readFrom(MemorySegment all, long length, Path file) {
         try {
+            if (length < HEADER_BYTES) {
+                throw new IllegalArgumentException(file + " is not an operations file of alloclab");
+            }
+            ByteBuffer head = order(all.asSlice(0, HEADER_BYTES).asByteBuffer());
             byte[] magic = new byte[MAGIC.length];
-            in.get(magic);
+            head.get(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
                 throw new IllegalArgumentException(file + " is not an operations file of alloclab");
             }
-            int version = in.getInt();
+            int version = head.getInt();
             if (version != VERSION) {
                 throw new IllegalArgumentException(file + " is an operations file of version " + version + "; this alloclab"
                         + " reads version " + VERSION + " (delete it and the workload is made again)");
             }
+            if (head.order(ByteOrder.nativeOrder()).getInt() != 1) {
+                throw new IllegalArgumentException(file + " was written on a machine of the other byte order (delete it and"
+                        + " the workload is made again)");
+            }
+            long directoryAt = head.order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (directoryAt < HEADER_BYTES || directoryAt > length || length - directoryAt > Integer.MAX_VALUE) {
+                throw damaged(file, null);
+            }
+            ByteBuffer in = order(all.asSlice(directoryAt, length - directoryAt).asByteBuffer());
             int count = in.getInt();
-            var streams = new ArrayList<Operations>(count);
+            var streams = new ArrayList<Operations>(Math.max(0, Math.min(count, 1024)));
             for (int s = 0; s < count; s++) {
                 String name = string(in);
                 int n = in.getInt();
                 int slotCount = in.getInt();
+                int slotOffset = in.getInt();
+                long recordsAt = in.getLong();
                 int notes = in.getInt();
                 var noteMap = new LinkedHashMap<String, Long>();
                 for (int i = 0; i < notes; i++) {
@@ -148,37 +279,36 @@ public final class OperationsFile {
                 for (int i = 0; i < siteNames.length; i++) {
                     siteNames[i] = string(in);
                 }
-                byte[] kinds = new byte[n];
-                in.get(kinds);
-                int[] slots = new int[n];
-                in.asIntBuffer().get(slots);
-                in.position(in.position() + n * Integer.BYTES);
-                long[] sizes = new long[n];
-                in.asLongBuffer().get(sizes);
-                in.position(in.position() + n * Long.BYTES);
-                int[] alignments = new int[n];
-                in.asIntBuffer().get(alignments);
-                in.position(in.position() + n * Integer.BYTES);
-                int[] sites = null;
-                if (siteNames.length > 0) {
-                    sites = new int[n];
-                    in.asIntBuffer().get(sites);
-                    in.position(in.position() + n * Integer.BYTES);
+                var warnings = new ArrayList<String>();
+                for (int i = in.getInt(); i > 0; i--) {
+                    warnings.add(string(in));
                 }
-                streams.add(new Operations(name, kinds, slots, sizes, alignments, slotCount, noteMap, sites,
-                        siteNames.length > 0 ? siteNames : null));
+                long bytes = (long) n * Operations.RECORD_BYTES;
+                if (n < 0 || recordsAt < HEADER_BYTES || recordsAt + bytes > directoryAt) {
+                    throw damaged(file, null);
+                }
+                streams.add(new Operations(name, all.asSlice(recordsAt, bytes), n, slotCount, slotOffset, noteMap,
+                        siteNames, warnings));
             }
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(file + " has " + in.remaining() + " bytes after its last stream");
             }
             return List.copyOf(streams);
         } catch (BufferUnderflowException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw new IllegalArgumentException(file + " is cut short or damaged: delete it and the workload is made again", e);
+            throw damaged(file, e);
         }
     }
 
+    private static IllegalArgumentException damaged(Path file, RuntimeException cause) {
+        return new IllegalArgumentException(file + " is cut short or damaged: delete it and the workload is made again", cause);
+    }
+
     private static String string(ByteBuffer in) {
-        byte[] b = new byte[in.getInt()];
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new BufferUnderflowException();
+        }
+        byte[] b = new byte[n];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);
     }
@@ -187,16 +317,9 @@ public final class OperationsFile {
         return b.order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static void drain(FileChannel out, ByteBuffer b) throws IOException {
-        b.rewind();
-        while (b.hasRemaining()) {
-            out.write(b);
-        }
-    }
-
     /** A growing little-endian buffer for the small parts of the file. */
     private static final class Chunk {
-        private ByteBuffer b;
+        ByteBuffer b;
 
         Chunk(int capacity) {
             b = order(ByteBuffer.allocate(capacity));
@@ -234,10 +357,10 @@ public final class OperationsFile {
             return putInt(utf8.length).bytes(utf8);
         }
 
-        void drain(FileChannel out) throws IOException {
+        void drain(FileChannel out, long at) throws IOException {
             b.flip();
             while (b.hasRemaining()) {
-                out.write(b);
+                at += out.write(b, at);
             }
         }
     }

@@ -103,9 +103,11 @@ public final class Streams {
                     switch (ops.kind(i)) {
                         case ALLOCATE -> {
                             requireSlot(slot, space, t, i);
-                            if (state[slot] != 0) {
+                            if (state[slot] == 2 && allocatedBy[slot] == t && user[slot] == t) {
+                                user[slot] = -1;                         // used again by the stream that had it
+                            } else if (state[slot] != 0) {
                                 throw broken(t, i, "allocates slot " + slot + ", already allocated by stream "
-                                        + allocatedBy[slot]);
+                                        + allocatedBy[slot] + (state[slot] == 2 ? " and freed by stream " + user[slot] : ""));
                             }
                             state[slot] = 1;
                             allocatedBy[slot] = t;

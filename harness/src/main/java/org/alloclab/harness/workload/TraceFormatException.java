@@ -15,4 +15,15 @@ public final class TraceFormatException extends IllegalArgumentException {
     public TraceFormatException(Path file, long line, String text, String reason) {
         super(file + ":" + line + ": " + reason + ": '" + (text.length() > 120 ? text.substring(0, 120) + "…" : text) + "'");
     }
+
+    /**
+     * A line that could not be read at all (a gzipped trace cut short or damaged there).
+     *
+     * @param file   the trace
+     * @param line   the line number, from 1
+     * @param reason what is wrong
+     */
+    public TraceFormatException(Path file, long line, String reason) {
+        super(file + ":" + line + ": " + reason);
+    }
 }

@@ -31,11 +31,50 @@ public final class TraceWorkload implements WorkloadProvider {
 
     @Override
     public Operations generate(String name, Parameters p, long seed) {
+        return MtraceReader.read(Path.of(p.text("file")), name, alignment(p));
+    }
+
+    /**
+     * Reads the trace once, whatever the threads: every thread replays it in a part of the slot space of
+     * its own, from the same records.
+     */
+    @Override
+    public List<Operations> generate(String name, Parameters p, long seed, int threads) {
+        Operations ops = generate(name, p, seed);
+        if (threads == 1) {
+            return List.of(ops);
+        }
+        int space = Math.multiplyExact(ops.slotCount(), threads);
+        var streams = new java.util.ArrayList<Operations>(threads);
+        for (int t = 0; t < threads; t++) {
+            streams.add(ops.inSlotSpace(t * ops.slotCount(), space));
+        }
+        return List.copyOf(streams);
+    }
+
+    /**
+     * Reads the trace straight into {@code file}, never holding it whole: the heap needs room for the
+     * blocks the traced program has live, not for its events. With several threads the file holds the
+     * trace's records once, and an entry per thread.
+     */
+    @Override
+    public void write(Path file, String name, Parameters p, long seed, int threads) {
+        int alignment = alignment(p);
+        try (var out = OperationsFile.Writer.create(file)) {
+            var ops = out.stream(name);
+            MtraceReader.read(Path.of(p.text("file")), ops, alignment);
+            out.end(ops);
+            out.spread(threads);
+            out.commit();
+        }
+    }
+
+    private static int alignment(Parameters p) {
         long alignment = p.count("alignment");
         if (alignment < 1 || Long.bitCount(alignment) != 1 || alignment > 4096) {
             throw p.invalid("alignment", "must be a power of two from 1 to 4096");
         }
-        return MtraceReader.read(Path.of(p.text("file")), name, (int) alignment);
+        return (int) alignment;
     }
 
     /** A workload name for a trace file: its file name without {@code .gz} and {@code .mtrace}. */

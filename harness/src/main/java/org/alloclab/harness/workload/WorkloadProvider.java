@@ -1,5 +1,6 @@
 package org.alloclab.harness.workload;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,5 +69,14 @@ public interface WorkloadProvider extends Provider {
             offset += ops.slotCount();
         }
         return Streams.balance(streams);
+    }
+
+    /**
+     * Writes the operations of {@link #generate(String, Parameters, long, int)} to {@code file}
+     * ({@link OperationsFile}). By default they are generated in memory, then written; a type whose
+     * operations may not fit in the heap (a trace) overrides it to write them as they are made.
+     */
+    default void write(Path file, String name, Parameters parameters, long seed, int threads) {
+        OperationsFile.write(file, generate(name, parameters, seed, threads));
     }
 }

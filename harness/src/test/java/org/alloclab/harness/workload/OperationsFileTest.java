@@ -71,6 +71,38 @@ class OperationsFileTest {
     }
 
     @Test
+    void aStreamWrittenAsItIsMadeAndSpreadOverThreadsComesBackAsOneMadeInMemory() throws Exception {
+        // more records than a spilling builder keeps, so they are written in several pieces
+        var inMemory = Operations.builder("big");
+        Path file = dir.resolve("big.ops");
+        try (var w = OperationsFile.Writer.create(file)) {
+            var spilled = w.stream("big");
+            for (var b : List.of(inMemory, spilled)) {
+                for (int i = 0; i < 150_000; i++) {
+                    b.site(i % 7 == 0 ? "site " + i % 5 : null);
+                    int s = b.allocate(1 + i % 1000, 1 << (i % 13));
+                    if (i % 3 == 0) {
+                        b.reallocate(s, Operations.MAX_SIZE - i);
+                    }
+                    b.free(s);
+                }
+                b.note("n", 7);
+                b.warn("look");
+            }
+            w.end(spilled);
+            w.spread(3);
+            w.commit();
+        }
+        Operations expected = inMemory.build();
+        List<Operations> read = OperationsFile.read(file);
+        assertThat(read).hasSize(3);
+        assertSame(expected.inSlotSpace(0, 3 * 150_000), read.get(0));
+        assertSame(expected.inSlotSpace(2 * 150_000, 3 * 150_000), read.get(2));
+        assertThat(read.get(1).warnings()).containsExactly("look");
+        assertThat(Files.size(file)).as("the records once, for every thread").isBetween(24 + 350_000L * 16, 24 + 350_000L * 16 + 1024);
+    }
+
+    @Test
     void aFileThatIsNotOneOrIsCutShortIsRefusedNamingIt() throws Exception {
         Path other = Files.writeString(dir.resolve("x.ops"), "not operations at all");
         assertThatThrownBy(() -> OperationsFile.read(other)).hasMessageContaining("x.ops", "not an operations file");
