@@ -275,11 +275,30 @@ public final class CellExecutor {
         String status = String.valueOf(entry.get(Schema.STATUS));
         String pid = entry.get(Schema.PID) == null ? "" : ", pid " + entry.get(Schema.PID);
         return switch (status) {
-            case Schema.OK -> String.format(Locale.ROOT, "%.0f ms%s", ((Number) entry.get(Schema.ELAPSED_MS)).doubleValue(), pid);
+            case Schema.OK -> String.format(Locale.ROOT, "%.0f ms%s", ((Number) entry.get(Schema.ELAPSED_MS)).doubleValue(), pid)
+                    + refused(entry);
             case Schema.TIMED_OUT -> "TIMED OUT: " + entry.get(Schema.ERROR);
             case Schema.CRASHED -> "CRASHED: " + entry.get(Schema.ERROR);
             default -> "FAILED: " + entry.get(Schema.ERROR);
         };
+    }
+
+    /**
+     * What the harness held back in a finished cell, for its line: {@code ; 2 requests above max-request (1 MiB) refused,
+     * never sent to the allocator}, and the blocks written only in part; empty when nothing was.
+     */
+    static String refused(Map<String, Object> entry) {
+        var b = new StringBuilder();
+        if (entry.get(Schema.REFUSED_BY_HARNESS) instanceof Number n && n.longValue() > 0) {
+            b.append(String.format(Locale.ROOT, "; %,d request%s above max-request (%s) refused, never sent to the allocator",
+                    n.longValue(), n.longValue() == 1 ? "" : "s", entry.get(Schema.MAX_REQUEST_BYTES) instanceof Number m
+                            ? org.alloclab.api.Sizes.format(m.longValue()) : "?"));
+        }
+        if (entry.get(Schema.TOUCH_LIMITED) instanceof Number n && n.longValue() > 0) {
+            b.append(String.format(Locale.ROOT, "; %,d block%s written only in %s first bytes (the touch limit)",
+                    n.longValue(), n.longValue() == 1 ? "" : "s", n.longValue() == 1 ? "its" : "their"));
+        }
+        return b.toString();
     }
 
     /** The cells of {@code plan} to run when resuming: those without a finished result, in run order. */

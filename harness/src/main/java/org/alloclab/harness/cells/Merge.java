@@ -179,7 +179,8 @@ public final class Merge {
         }
         m.put(Schema.LATENCY_NS, latency);
         var varying = new LinkedHashMap<String, Object>();
-        var footprint = new ArrayList<String>(List.of(Schema.EVENTS, Schema.FAILURES));
+        var footprint = new ArrayList<String>(List.of(Schema.EVENTS, Schema.FAILURES, Schema.REFUSED_BY_HARNESS,
+                Schema.TOUCH_LIMITED, Schema.MAX_REQUEST_BYTES));
         footprint.addAll(Schema.FOOTPRINT_KEYS);
         footprint.add(Schema.FOOTPRINT_RATIO);
         footprint.add(Schema.IDEAL_RATIO);

@@ -108,6 +108,7 @@ public final class Plan {
         h.put(Schema.WARMUP_RUNS, e.warmupRuns());
         h.put(Schema.LATENCY_SAMPLING, e.latencySampling());
         h.put(Schema.TOUCH, e.touch());
+        h.put(Schema.MAX_REQUEST, String.valueOf(e.rendered().get("max-request")));
         h.put(Schema.HEAP_MAP, e.heapMapAt() < 0 ? "peak" : e.heapMapAt() == 0 ? "off" : String.valueOf(e.heapMapAt()));
         h.put(Schema.REPETITIONS, x.repetitions());
         h.put(Schema.FORK, x.fork());

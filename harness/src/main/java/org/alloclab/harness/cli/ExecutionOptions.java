@@ -26,8 +26,20 @@ final class ExecutionOptions {
             description = "kill a cell that runs longer, e.g. 90s, 10m, 2h (default: the configuration's, 10m)")
     String cellTimeout;
 
+    @Option(names = "--max-request", paramLabel = "SIZE",
+            description = "send no allocator a request above SIZE, e.g. 512MiB, 8GiB, or 25%% of the physical memory;"
+                    + " larger ones are refused by the harness and counted (default: the configuration's, 25%%)")
+    String maxRequest;
+
     /** {@code experiment} with these options applied. */
     Experiment apply(Experiment experiment) {
+        if (maxRequest != null) {
+            try {
+                experiment = experiment.withMaxRequest(ExperimentLoader.maxRequest(maxRequest), maxRequest.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--max-request " + e.getMessage(), e);
+            }
+        }
         Experiment.Execution x = experiment.execution();
         if (repetitions != null) {
             if (repetitions < 1 || repetitions > ExperimentLoader.MAX_REPETITIONS) {

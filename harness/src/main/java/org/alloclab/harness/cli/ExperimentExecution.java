@@ -100,8 +100,12 @@ final class ExperimentExecution {
                 : "Latencies and Mops/s are medians of " + n + " repetitions, each measured in a cell of its own; 95% CI is"
                 + " the confidence interval of the throughput.");
         if (SummaryTable.threaded(results)) {
-            console.println("With several threads: throughput is all threads' operations per second of wall time, peak live"
-                    + " is sampled, and a strategy that is not thread-safe runs behind one lock ([locking]).");
+            console.println("With several threads: throughput is all threads' operations per second of wall time, and a"
+                    + " strategy that is not thread-safe runs behind one lock ([locking]).");
+        }
+        String held = SummaryTable.heldBack(results);
+        if (!held.isEmpty()) {
+            console.print(held);
         }
         console.println("Results: " + folder.resolve("results.json").toAbsolutePath().normalize());
         try {

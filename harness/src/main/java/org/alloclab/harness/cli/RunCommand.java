@@ -50,9 +50,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (resume != null) {
-            if (config != null || out != null || execution.repetitions != null || execution.cellTimeout != null) {
+            if (config != null || out != null || execution.repetitions != null || execution.cellTimeout != null
+                    || execution.maxRequest != null) {
                 throw new IllegalArgumentException("--resume DIR runs the experiment DIR planned; --config, --out,"
-                        + " --repetitions and --cell-timeout cannot change it (--jobs and --in-process can)");
+                        + " --repetitions, --cell-timeout and --max-request cannot change it (--jobs and --in-process can)");
             }
             return ExperimentExecution.resume(resume, loader, console, execution.inProcess, execution.checkedJobs());
         }

@@ -18,6 +18,8 @@ import org.alloclab.harness.workload.WorkloadProvider;
  * @param warmupRuns      untimed replays before each measured one
  * @param latencySampling one call in this many is timed (a power of two)
  * @param touch           what is written into each new block: none, first or all
+ * @param maxRequest      the largest request the harness sends to an allocator, in bytes, resolved on this
+ *                        machine (a percentage of its physical memory is resolved again by each cell's JVM)
  * @param heapMapAt       when one-thread replays take a heap map: {@code Replayer.HEAP_MAP_AT_PEAK} (-1),
  *                        never (0), or after this fraction of the operations
  * @param threads         the thread counts to run every workload with, each a run of its own (a sweep);
@@ -35,6 +37,7 @@ public record Experiment(
         int warmupRuns,
         int latencySampling,
         String touch,
+        long maxRequest,
         double heapMapAt,
         List<Integer> threads,
         Execution execution,
@@ -84,8 +87,19 @@ public record Experiment(
 
     /** This experiment run as {@code e} says. */
     public Experiment withExecution(Execution e) {
-        return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, e, output,
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, maxRequest, heapMapAt, threads, e, output,
                 virtualMemories, strategies, workloads, rendered);
+    }
+
+    /**
+     * This experiment sending no request above {@code bytes}, written {@code as} in the configuration its cells
+     * carry (so a percentage is resolved again on the machine that runs each cell).
+     */
+    public Experiment withMaxRequest(long bytes, String as) {
+        var changed = new java.util.LinkedHashMap<String, Object>(rendered);
+        changed.put("max-request", as);
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, bytes, heapMapAt, threads, execution,
+                output, virtualMemories, strategies, workloads, java.util.Collections.unmodifiableMap(changed));
     }
 
     /**

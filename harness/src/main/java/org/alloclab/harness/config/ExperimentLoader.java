@@ -38,7 +38,8 @@ import org.alloclab.harness.workload.WorkloadProvider;
 public final class ExperimentLoader {
 
     private static final String ROOT = "alloclab";
-    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "heap-map",
+    private static final Set<String> TOP_KEYS = Set.of("seed", "warmup-runs", "latency-sampling", "touch", "max-request",
+            "heap-map",
             "threads", "output", "virtual-memory", "strategies", "workloads", "layers", "repetitions", "fork", "jvm-args",
             "cell-timeout", "jobs", "measured-replays");
     /** The virtual memories' parameter that puts a commit cache over them (os and simulated declare it). */
@@ -192,6 +193,12 @@ public final class ExperimentLoader {
             throw new ConfigurationException(where(a.getValue("touch")) + ROOT + ".touch: must be none, first or all, was '"
                     + touch + "'");
         }
+        long maxRequest;
+        try {
+            maxRequest = maxRequest(get(a, "max-request", () -> a.getValue("max-request").unwrapped()).toString());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(where(a.getValue("max-request")) + ROOT + ".max-request: " + e.getMessage(), e);
+        }
         double heapMapAt = heapMap(a);
         List<Integer> threads = threads(a);
         Experiment.Execution execution = execution(a);
@@ -286,7 +293,8 @@ public final class ExperimentLoader {
             throw new ConfigurationException(source + ": an experiment needs at least one strategy and one workload");
         }
         Map<String, Object> rendered = a.root().unwrapped();
-        return new Experiment(source, seed, warmupRuns, latencySampling, touch, heapMapAt, threads, execution, output,
+        return new Experiment(source, seed, warmupRuns, latencySampling, touch, maxRequest, heapMapAt, threads, execution,
+                output,
                 List.copyOf(vms), List.copyOf(strategySpecs), List.copyOf(workloadSpecs), rendered);
     }
 
@@ -425,6 +433,42 @@ public final class ExperimentLoader {
             b.append(" + ").append(l.provider().name());
         }
         return b.toString();
+    }
+
+    /**
+     * {@code max-request} in bytes: a size as a configuration writes one ({@code 1048576}, {@code 64MiB}, {@code 2GiB})
+     * or a percentage of this machine's physical memory ({@code 25%}, from above 0 to 100). Shared with the command
+     * line's {@code --max-request}.
+     *
+     * @throws IllegalArgumentException saying what is wrong with {@code text}, without the key's name
+     */
+    public static long maxRequest(String text) {
+        String t = text.trim();
+        if (t.endsWith("%")) {
+            double percent;
+            try {
+                percent = Double.parseDouble(t.substring(0, t.length() - 1).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be a size like 64MiB or a percentage of the physical memory like"
+                        + " 25%, was '" + text + "'", e);
+            }
+            if (!(percent > 0 && percent <= 100)) {
+                throw new IllegalArgumentException("a percentage of the physical memory must be above 0% and at most 100%,"
+                        + " was '" + text + "'");
+            }
+            return Math.max(1, (long) (org.alloclab.harness.run.Environment.physicalMemory() * (percent / 100)));
+        }
+        long bytes;
+        try {
+            bytes = ConfigFactory.parseString("b = \"" + t.replace("\"", "") + "\"").getBytes("b");
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("must be a size like 64MiB or a percentage of the physical memory like 25%,"
+                    + " was '" + text + "'", e);
+        }
+        if (bytes < 1) {
+            throw new IllegalArgumentException("must be at least 1 byte, was '" + text + "'");
+        }
+        return bytes;
     }
 
     /** {@code heap-map}: peak, off, or a fraction of the operations in (0, 1]. */

@@ -130,10 +130,23 @@ final class Charts {
                     : new BasicStroke(width));
             renderer.setSeriesVisibleInLegend(k, line.inLegend());
         }
+        widenIfFlat(x, org.jfree.data.general.DatasetUtils.findDomainBounds(data));
+        widenIfFlat(y, org.jfree.data.general.DatasetUtils.findRangeBounds(data));
         var plot = new XYPlot(data, x, y, renderer);
         style(plot);
         var chart = new JFreeChart(title, TITLE, plot, true);
         return draw(chart, title, points, 760, 420);
+    }
+
+    /**
+     * A log axis whose values are all one value gets a decade either side: a log axis cannot range over nothing (a
+     * linear one widens itself), and a cell with a single timed call — a trace whose other requests the harness
+     * refused — has a latency line of one point, which made the whole report fail.
+     */
+    private static void widenIfFlat(org.jfree.chart.axis.ValueAxis axis, org.jfree.data.Range values) {
+        if (axis instanceof LogAxis && values != null && values.getLength() == 0 && values.getLowerBound() > 0) {
+            axis.setRange(values.getLowerBound() / 10, values.getUpperBound() * 10);
+        }
     }
 
     /** Horizontal bars, one per row, with a value label; {@code peers} are drawn grey. */

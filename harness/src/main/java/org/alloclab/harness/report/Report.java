@@ -239,6 +239,32 @@ final class Report {
             text.add(folder.failures().size() + " cell" + (folder.failures().size() == 1 ? "" : "s") + " did not finish;"
                     + " see Failed cells.");
         }
+        var refused = new ArrayList<String>();
+        var limited = new ArrayList<String>();
+        for (Run r : folder.runs()) {
+            String what = r.strategy() + " on " + r.workload() + (r.threads() > 1 ? " (" + r.threads() + " threads)" : "");
+            long n = r.count(Schema.REFUSED_BY_HARNESS, 0);
+            if (n > 0) {
+                long ceiling = r.count(Schema.MAX_REQUEST_BYTES, -1);
+                refused.add(what + ": " + Format.count(n) + (ceiling > 0 ? " above " + org.alloclab.api.Sizes.format(ceiling)
+                        : ""));
+            }
+            long t = r.count(Schema.TOUCH_LIMITED, 0);
+            if (t > 0) {
+                limited.add(what + ": " + Format.count(t));
+            }
+        }
+        if (!refused.isEmpty()) {
+            text.add("The harness refused requests above its ceiling (max-request) and never sent them to the allocator ("
+                    + String.join("; ", refused) + "): a refused allocation counts as not made and its block's later"
+                    + " operations as skipped, so these runs did not replay the whole workload. Raise max-request to replay"
+                    + " them.");
+        }
+        if (!limited.isEmpty()) {
+            text.add("Some blocks got only their first bytes written, as writing every byte would have put more than the"
+                    + " touch limit (max-request, at most half the physical memory) into live blocks (" + String.join("; ", limited)
+                    + "): their resident figures are below a program's that writes them.");
+        }
         if (text.isEmpty()) {
             return null;
         }

@@ -27,6 +27,7 @@ public final class Environment {
         env.put(Schema.HOST, host());
         env.put(Schema.CPU_MODEL, cpuModel());
         env.put(Schema.CPU_COUNT, Runtime.getRuntime().availableProcessors());
+        env.put(Schema.PHYSICAL_MEMORY_BYTES, physicalMemory());
         Path home = home();
         env.put(Schema.GIT_COMMIT, gitCommit(home));
         env.put(Schema.ALLOCLAB_HOME, home.toString());
@@ -49,6 +50,32 @@ public final class Environment {
         }
         java.util.Arrays.sort(samples);
         return samples[samples.length / 2];
+    }
+
+    /**
+     * The bytes of physical memory this JVM's machine has, as the JVM sees it (inside a container, the container's
+     * limit), or, when the JVM cannot tell, {@code MemTotal} of {@code /proc/meminfo}; 16 GiB when neither is known.
+     * What the harness's ceilings ({@code max-request}, the touch limit) are fractions of.
+     */
+    public static long physicalMemory() {
+        try {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os && os.getTotalMemorySize() > 0) {
+                return os.getTotalMemorySize();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not a HotSpot-like JVM: ask the kernel
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return 16L << 30;
     }
 
     /** This machine's name: what a cluster's node is called, so results measured on two machines can be told apart. */

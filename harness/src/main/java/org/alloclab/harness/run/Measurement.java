@@ -53,7 +53,7 @@ public final class Measurement implements AutoCloseable {
 
     /**
      * Measures {@code strategy} on {@code vm} replaying {@code streams}, with the settings of
-     * {@code experiment} (warm-ups, touch, latency sampling, heap map).
+     * {@code experiment} (warm-ups, touch, latency sampling, heap map, the ceiling on requests).
      *
      * @param progress told how far the warm-ups, the measured replay and the calibration have come, in
      *                 operations from the first warm-up's first
@@ -62,7 +62,7 @@ public final class Measurement implements AutoCloseable {
                              Progress progress) {
         long events = streams.stream().mapToLong(Operations::size).sum();
         var replayer = new Replayer(Replayer.Touch.valueOf(experiment.touch().toUpperCase(Locale.ROOT)),
-                experiment.latencySampling()).withHeapMap(experiment.heapMapAt());
+                experiment.latencySampling()).withHeapMap(experiment.heapMapAt()).withMaxRequest(experiment.maxRequest());
         int warmups = 0;
         long previous = Long.MAX_VALUE;
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -90,7 +90,7 @@ public final class Measurement implements AutoCloseable {
         var byTime = new ArrayList<>(results);
         byTime.sort(java.util.Comparator.comparingLong(RunResult::elapsedNanos));
         RunResult median = byTime.get((byTime.size() - 1) / 2);
-        long ideal = IdealFootprint.of(streams);         // untimed: after the replays, O(n) over the operations
+        long ideal = IdealFootprint.of(streams, experiment.maxRequest());   // untimed: after the replays, O(n)
         return median.withVirtualMemory(vm.label()).withWarmups(warmups, waited, times).withIdealFootprint(ideal);
     }
 

@@ -41,6 +41,14 @@ final class Replay {
     /** A strategy with frames but no single-block free pushes a frame per workload frame; one thread only. */
     final boolean framesForWorkload;
     final Replayer.Touch touch;
+    /** The largest request sent to the allocator; larger ones are refused by the harness. */
+    final long maxRequest;
+    /** The most bytes written into live blocks at once, all threads together (with {@code touch = all}). */
+    final long touchLimit;
+    /** Bytes written into each slot's block, with {@code touch = all}; null otherwise. */
+    final long[] written;
+    /** Resets of the strategy at phase ends so far: each gives back every byte written into deferred blocks. */
+    volatile int resets;
     final int latencySampling;
     final long waitNanos;
     final long[] address;
@@ -53,8 +61,16 @@ final class Replay {
     final Histogram resetTimes = new Histogram(3);
     volatile boolean failed;
 
-    Replay(int threads, int slots, Allocator allocator, Replayer.Touch touch, int latencySampling, long waitNanos) {
+    /**
+     * @param maxRequest the largest request to send to the allocator
+     * @param touchLimit the most bytes to write into live blocks at once, all threads together
+     */
+    Replay(int threads, int slots, Allocator allocator, Replayer.Touch touch, long maxRequest, long touchLimit,
+           int latencySampling, long waitNanos) {
         this.threads = threads;
+        this.maxRequest = maxRequest;
+        this.touchLimit = touchLimit;
+        this.written = touch == Replayer.Touch.ALL ? new long[slots] : null;
         this.allocator = allocator;
         this.memory = allocator.memory();
         this.canFree = allocator.supports(Capability.FREE);
@@ -91,6 +107,7 @@ final class Replay {
             long t0 = System.nanoTime();
             allocator.reset();
             resetTimes.recordValue(System.nanoTime() - t0);
+            resets++;                                    // only this thread, or the phaser's last arriver, resets
         }
     }
 
@@ -129,7 +146,7 @@ final class Replay {
      * @param footprint the probe of committed and resident bytes
      * @param timeline  the samples taken so far; the last is added here
      * @param elapsed   the replay's time
-     * @param peakLive  the highest live bytes, exact or sampled
+     * @param peakLive  the highest live bytes (exact: counted by the one thread, or merged from the threads' logs)
      * @param heap      the heap map taken, or null
      * @param verify    whether to call the strategy's {@link Allocator#verify()} (a warm-up leaves it to the
      *                  measured replay)
@@ -142,11 +159,15 @@ final class Replay {
         long failures = 0;
         long skipped = 0;
         long deferred = 0;
+        long refused = 0;
+        long touchLimited = 0;
         for (StreamReplay s : streams) {
             live += s.live;
             failures += s.failures;
             skipped += s.skipped;
             deferred += s.deferred;
+            refused += s.refused;
+            touchLimited += s.touchLimited;
         }
         for (Operations o : ops) {
             events += o.size();
@@ -186,9 +207,9 @@ final class Replay {
         return new RunResult(
                 new RunResult.Subject(what.strategy(), allocator.strategy(), what.parameters(), vm.kind(),
                         ops.getFirst().name(), threads, Replayer.decorators(allocator)),
-                new RunResult.Counts(events, failures, skipped, deferred),
+                new RunResult.Counts(events, failures, skipped, deferred, refused, touchLimited),
                 new RunResult.Bytes(peakLive, exactPeak >= 0 ? exactPeak : timeline.peakCommitted(),
-                        timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, -1),
+                        timeline.peakResident(), committedEnd, committedAfterFreeAll, residentAfterFreeAll, -1, maxRequest),
                 new RunResult.Timing(elapsed, latencySampling, Double.NaN, 0, 0, List.of(elapsed)),
                 latency, timeline,
                 new RunResult.Details(allocator.stats().asMap(), footprint.external() ? null : vm.stats(), counters(vm, footprint),

@@ -38,7 +38,15 @@ import org.alloclab.harness.workload.Streams;
  * {@link Replay#finish}. A workload of one stream is replayed by the calling thread, which samples the
  * footprint between operations (so its peak live bytes are exact); a workload of several goes to
  * {@link ThreadedReplay}: one platform thread per stream, cross-thread handovers and meeting points as
- * {@link Operations} defines them, per-thread histograms merged at the end.
+ * {@link Operations} defines them, per-thread histograms merged at the end, and per-thread logs of the live
+ * bytes merged into their exact peak ({@link LiveLog}).
+ *
+ * <h2>What the harness will not do to the machine</h2>
+ * No request above the ceiling ({@link #withMaxRequest}, the {@code max-request} setting; a quarter of the
+ * machine's physical memory by default) is sent to the allocator: it is refused by the harness and counted
+ * ({@link RunResult.Counts#refusedByHarness()}). And with {@link Touch#ALL} the bytes written into live blocks
+ * never exceed {@link #touchLimit}: a request each below the ceiling can still add up to more than the machine
+ * holds, and every byte written is a byte the kernel must keep resident.
  *
  * <h2>Progress</h2>
  * A {@link Progress} is told how far a replay has come at the footprint probes, whose time is excluded
@@ -80,6 +88,7 @@ public final class Replayer {
     private final Duration waitTimeout;
     private final double heapMapAt;
     private final boolean verify;
+    private final long maxRequest;
 
     /** {@link #withHeapMap(double)}: take the heap map when live bytes peak. */
     public static final double HEAP_MAP_AT_PEAK = -1;
@@ -92,11 +101,11 @@ public final class Replayer {
      * @param latencySampling time one call in this many (a power of two; 1 times every call)
      */
     public Replayer(Touch touch, int latencySampling) {
-        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT, HEAP_MAP_OFF, true);
+        this(touch, latencySampling, Progress.NONE, DEFAULT_WAIT_TIMEOUT, HEAP_MAP_OFF, true, defaultMaxRequest());
     }
 
     private Replayer(Touch touch, int latencySampling, Progress progress, Duration waitTimeout, double heapMapAt,
-                     boolean verify) {
+                     boolean verify, long maxRequest) {
         if (latencySampling < 1 || Integer.bitCount(latencySampling) != 1) {
             throw new IllegalArgumentException("latency sampling must be a power of two, was " + latencySampling);
         }
@@ -109,11 +118,52 @@ public final class Replayer {
         this.waitTimeout = waitTimeout;
         this.heapMapAt = heapMapAt;
         this.verify = verify;
+        if (maxRequest < 1) {
+            throw new IllegalArgumentException("the largest request must be at least 1 byte, was " + maxRequest);
+        }
+        this.maxRequest = maxRequest;
+    }
+
+    /**
+     * The ceiling when none is configured: a quarter of the machine's physical memory ({@link
+     * Environment#physicalMemory()}), as {@code max-request = 25%} in {@code reference.conf}. A quarter leaves the
+     * JVM, the allocator's own metadata and the rest of the machine room, and still lets a trace of a real program
+     * (whose largest blocks are rarely a gigabyte) replay untouched.
+     */
+    public static long defaultMaxRequest() {
+        return Math.max(1, Environment.physicalMemory() / 4);
+    }
+
+    /**
+     * This replayer sending the allocator no request above {@code bytes}: a larger allocation or resize is refused
+     * by the harness, counted ({@link RunResult.Counts#refusedByHarness()}) and, for an allocation, treated as one
+     * that failed (the block's later operations are skipped).
+     */
+    public Replayer withMaxRequest(long bytes) {
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, verify, bytes);
+    }
+
+    /** The largest request sent to the allocator. */
+    public long maxRequest() {
+        return maxRequest;
+    }
+
+    /**
+     * The most bytes written into live blocks at once with {@link Touch#ALL}, all threads together: the ceiling,
+     * and never more than half the machine's physical memory. The ceiling bounds one request; this bounds their
+     * sum, because writing is what makes memory resident — a native allocator maps a huge block lazily and costs
+     * nothing until it is written. Half the machine is the most a replay may make resident when the user raised
+     * the ceiling past it on purpose: the other half is the JVM's, the allocator's own and everyone else's. A
+     * block that would pass it is written only in its first bytes ({@link Touch#FIRST}) and counted
+     * ({@link RunResult.Counts#touchLimited()}).
+     */
+    long touchLimit() {
+        return Math.min(maxRequest, Math.max(1, Environment.physicalMemory() / 2));
     }
 
     /** This replayer telling {@code progress} how far each replay has come. */
     public Replayer withProgress(Progress progress) {
-        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, verify);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, verify, maxRequest);
     }
 
     /**
@@ -122,7 +172,7 @@ public final class Replayer {
      * makes (the replay loop's code and profile are the same either way).
      */
     public Replayer forWarmUp() {
-        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, false);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, heapMapAt, false, maxRequest);
     }
 
     /**
@@ -130,7 +180,7 @@ public final class Replayer {
      * handover or a meeting (default {@link #DEFAULT_WAIT_TIMEOUT}).
      */
     public Replayer withWaitTimeout(Duration timeout) {
-        return new Replayer(touch, latencySampling, progress, timeout, heapMapAt, verify);
+        return new Replayer(touch, latencySampling, progress, timeout, heapMapAt, verify, maxRequest);
     }
 
     /**
@@ -144,7 +194,7 @@ public final class Replayer {
             throw new IllegalArgumentException("a heap map is taken at the peak (-1), never (0) or after a fraction"
                     + " of the operations in (0, 1], not at " + at);
         }
-        return new Replayer(touch, latencySampling, progress, waitTimeout, at, verify);
+        return new Replayer(touch, latencySampling, progress, waitTimeout, at, verify, maxRequest);
     }
 
     /** Where a heap map of {@code ops} is taken: after this many operations, or -1 for none. */
@@ -199,7 +249,7 @@ public final class Replayer {
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
             long before = round * total;
             var bare = new Replayer(Touch.NONE, latencySampling, done -> progress.reached(before + done), waitTimeout,
-                    HEAP_MAP_OFF, true);
+                    HEAP_MAP_OFF, true, maxRequest);
             try (var noop = NoopAllocator.forRound(round)) {
                 long elapsed = ThreadedReplay.replay(bare, new Labels("calibration", Map.of()), streams, noop, null)
                         .elapsedNanos();
@@ -249,7 +299,7 @@ public final class Replayer {
     /** The result of a calibration replay: only the events and the time are meaningful. */
     static RunResult calibration(Operations ops, long elapsedNanos) {
         return new RunResult(new RunResult.Subject("calibration", "calibration.noop", Map.of(), "none", ops.name(), 1,
-                List.of()), new RunResult.Counts(ops.size(), 0, 0, 0), new RunResult.Bytes(0, 0, -1, 0, 0, -1, -1),
+                List.of()), new RunResult.Counts(ops.size(), 0, 0, 0, 0, 0), new RunResult.Bytes(0, 0, -1, 0, 0, -1, -1, -1),
                 new RunResult.Timing(elapsedNanos, 1, Double.NaN, 0, 0, List.of(elapsedNanos)), Map.of(), new Timeline(),
                 new RunResult.Details(Map.of(), null, Map.of(), Map.of(), Map.of(), null));
     }
@@ -281,7 +331,7 @@ public final class Replayer {
      * next on a small machine. Progress is told after each replay.
      */
     public double calibrate(Operations ops) {
-        var bare = new Replayer(Touch.NONE, latencySampling);
+        var bare = new Replayer(Touch.NONE, latencySampling).withMaxRequest(maxRequest);
         long best = Long.MAX_VALUE;
         for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
             try (var noop = NoopAllocator.forRound(round)) {
@@ -297,9 +347,10 @@ public final class Replayer {
 
     /** One stream by the calling thread: exact peak live, the footprint sampled between operations. */
     private RunResult replayOne(Labels what, Operations ops, Allocator allocator, VirtualMemory vm) {
-        var replay = new Replay(1, ops.slotCount(), allocator, touch, latencySampling, waitTimeout.toNanos());
+        var replay = new Replay(1, ops.slotCount(), allocator, touch, maxRequest, touchLimit(), latencySampling,
+                waitTimeout.toNanos());
         var probe = new OneThreadProbe(ops, allocator, vm);
-        var loop = new StreamReplay(0, ops, replay, probe, ops.hasSites() ? debugLayers(allocator) : null);
+        var loop = new StreamReplay(0, ops, replay, probe, ops.hasSites() ? debugLayers(allocator) : null, null);
         probe.start();
         loop.run();
         long elapsed = System.nanoTime() - probe.started - probe.probing;

@@ -88,6 +88,11 @@ public final class ResultsWriter {
         m.put(Schema.FAILURES, counts.failures());
         m.put(Schema.SKIPPED, counts.skipped());
         m.put(Schema.DEFERRED_FREES, counts.deferredFrees());
+        if (bytes.maxRequest() > 0) {
+            m.put(Schema.MAX_REQUEST_BYTES, bytes.maxRequest());
+        }
+        m.put(Schema.REFUSED_BY_HARNESS, counts.refusedByHarness());
+        m.put(Schema.TOUCH_LIMITED, counts.touchLimited());
         m.put(Schema.PEAK_LIVE_BYTES, bytes.peakLive());
         m.put(Schema.PEAK_COMMITTED_BYTES, bytes.peakCommitted());
         m.put(Schema.FOOTPRINT_RATIO, number(r.footprintRatio()));

@@ -45,8 +45,14 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
      * @param failures      allocations and reallocations that returned 0
      * @param skipped       operations on a block whose allocation had failed
      * @param deferredFrees frees a strategy without single-block free could not do
+     * @param refusedByHarness requests (allocations and resizes) above the harness's ceiling ({@link Bytes#maxRequest()}),
+     *                      never sent to the allocator: an allocation refused so is skipped with its later operations,
+     *                      a resize leaves its block as it was
+     * @param touchLimited  blocks of which only the first bytes were written, although every byte was to be, because the
+     *                      bytes written into live blocks would have passed the harness's touch limit
      */
-    public record Counts(long events, long failures, long skipped, long deferredFrees) {
+    public record Counts(long events, long failures, long skipped, long deferredFrees, long refusedByHarness,
+                         long touchLimited) {
     }
 
     /**
@@ -63,9 +69,12 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
      *                             of a workload, {@code T} × one copy's floor: the floor when the copies' peaks
      *                             coincide (threads that drift apart may need less). -1 when not computed (a
      *                             replay made outside a {@link Measurement})
+     * @param maxRequest           the harness's ceiling: the largest request it sent to the allocator (the
+     *                             {@code max-request} setting, resolved on the machine that ran the replay); larger
+     *                             ones were refused ({@link Counts#refusedByHarness()})
      */
     public record Bytes(long peakLive, long peakCommitted, long peakResident, long committedEnd,
-                        long committedAfterFreeAll, long residentAfterFreeAll, long idealFootprint) {
+                        long committedAfterFreeAll, long residentAfterFreeAll, long idealFootprint, long maxRequest) {
     }
 
     /**
@@ -125,7 +134,8 @@ public record RunResult(Subject subject, Counts counts, Bytes bytes, Timing timi
     /** This result with the ideal footprint of its workload (see {@link Bytes#idealFootprint()}). */
     public RunResult withIdealFootprint(long ideal) {
         return new RunResult(subject, counts, new Bytes(bytes.peakLive(), bytes.peakCommitted(), bytes.peakResident(),
-                bytes.committedEnd(), bytes.committedAfterFreeAll(), bytes.residentAfterFreeAll(), ideal), timing, latency,
+                bytes.committedEnd(), bytes.committedAfterFreeAll(), bytes.residentAfterFreeAll(), ideal, bytes.maxRequest()),
+                timing, latency,
                 timeline, details);
     }
 

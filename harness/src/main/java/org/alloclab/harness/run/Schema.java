@@ -40,6 +40,11 @@ public final class Schema {
     public static final String CELL_TIMEOUT_S = "cell_timeout_s";
     public static final String JVM_ARGS = "jvm_args";
     public static final String MEASURED_REPLAYS = "measured_replays";
+    /**
+     * The {@code max-request} setting as configured (bytes, or a percentage of each machine's physical memory). Each
+     * run states the ceiling it resolved to under {@link #MAX_REQUEST_BYTES}.
+     */
+    public static final String MAX_REQUEST = "max_request";
     public static final String CELLS_PLANNED = "cells_planned";
     /** How the cells stand: planned, ok, failed, crashed, timed_out, missing. */
     public static final String CELL_COUNTS = "cell_counts";
@@ -53,6 +58,8 @@ public final class Schema {
     public static final String OS = "os";
     public static final String CPU_MODEL = "cpu_model";
     public static final String CPU_COUNT = "cpu_count";
+    /** The machine's physical memory as the JVM sees it: what {@code max-request = 25%} is a quarter of. */
+    public static final String PHYSICAL_MEMORY_BYTES = "physical_memory_bytes";
     /** The commit of alloclab's own checkout (not of the working directory), or "unknown". */
     public static final String GIT_COMMIT = "git_commit";
     /** The folder alloclab was loaded from: its checkout, holding the launcher. */
@@ -96,6 +103,23 @@ public final class Schema {
     public static final String FAILURES = "failures";
     public static final String SKIPPED = "skipped";
     public static final String DEFERRED_FREES = "deferred_frees";
+    /**
+     * The harness's ceiling in this run: the largest request it sent to the allocator ({@code max-request}, resolved on
+     * the machine that ran the cell). Larger ones were not sent but counted under {@link #REFUSED_BY_HARNESS}.
+     */
+    public static final String MAX_REQUEST_BYTES = "max_request_bytes";
+    /**
+     * Requests (allocations and resizes) above {@link #MAX_REQUEST_BYTES}, never sent to the allocator. A refused
+     * allocation's block does not exist: its later operations are counted under {@link #SKIPPED}; a refused resize
+     * leaves its block as it was.
+     */
+    public static final String REFUSED_BY_HARNESS = "refused_by_harness";
+    /**
+     * Blocks of which only the first bytes were written although {@code touch = all} asked for every byte, because the
+     * bytes written into live blocks would have passed the harness's touch limit (the ceiling, at most half the
+     * machine's physical memory): their resident footprint is less than a program writing them would have.
+     */
+    public static final String TOUCH_LIMITED = "touch_limited";
     public static final String PEAK_LIVE_BYTES = "peak_live_bytes";
     public static final String PEAK_COMMITTED_BYTES = "peak_committed_bytes";
     public static final String FOOTPRINT_RATIO = "footprint_ratio";

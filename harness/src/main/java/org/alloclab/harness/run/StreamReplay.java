@@ -31,8 +31,26 @@ import org.alloclab.harness.workload.Operations.Kind;
  *
  * <h2>After each operation</h2>
  * The loop tells its {@link Probe} the operation's index and the live bytes: the one-thread probe samples
- * the footprint there (its time is excluded from the replay's), a thread of several publishes its live
- * bytes and progress for the sampler of {@link ThreadedReplay}.
+ * the footprint there (its time is excluded from the replay's), a thread of several publishes its progress
+ * for the sampler of {@link ThreadedReplay}. A thread of several also writes every change of its live bytes,
+ * with the moment it took effect, into its {@link LiveLog}, from which the live bytes of all threads together
+ * are known exactly after the replay.
+ *
+ * <h2>What the harness will not ask or write</h2>
+ * A request (allocation or resize) above the replay's ceiling, {@code max-request}, is never sent to the
+ * allocator: it is counted in {@link #refused}, and the slot is treated as a failed allocation (its later
+ * operations are skipped) or, for a resize, keeps its block as a failed resize does. A trace line asking for
+ * a terabyte, granted by a native allocator that maps it lazily and then written whole, would otherwise end
+ * the JVM, or the machine, in the kernel's out-of-memory killer.
+ *
+ * <p>With {@code touch = all}, each thread writes whole blocks only while the bytes it has written into
+ * blocks still held stay within its share ({@code 1/threads}) of the replay's touch limit (see
+ * {@link Replayer#touchLimit}); a block past it gets only its first bytes written, as with {@code touch =
+ * first}, and is counted in {@link #touchLimited}. Since no thread's account exceeds its share, the bytes
+ * written into live blocks of all threads together never exceed the limit, whatever the interleaving, and
+ * which blocks are limited depends only on each thread's own operations, so it repeats exactly. A free gives
+ * its block's written bytes back; a deferred free (a strategy without single-block free) does not, as the
+ * block is still held, until the strategy is reset.
  */
 final class StreamReplay {
 
@@ -54,6 +72,8 @@ final class StreamReplay {
     private final Replay replay;
     private final Probe probe;
     private final DebugLayer[] siteTakers;
+    /** Null for the one-thread replay, whose live bytes are exact without it. */
+    final LiveLog log;
     final Histogram allocateTimes = new Histogram(3);
     final Histogram freeTimes = new Histogram(3);
     final Histogram reallocTimes = new Histogram(3);
@@ -64,6 +84,14 @@ final class StreamReplay {
     long failures;
     long skipped;
     long deferred;
+    /** Requests above the ceiling, never sent to the allocator. */
+    long refused;
+    /** Blocks that got only their first bytes written because whole ones would have passed the touch limit. */
+    long touchLimited;
+    /** Bytes this thread has written into blocks still held (with {@code touch = all}). */
+    private long written;
+    /** How many resets of the strategy this thread has seen pass (a reset gives every written byte back). */
+    private int resetsSeen;
     private int meetingsPassed;
 
     /**
@@ -72,13 +100,22 @@ final class StreamReplay {
      * @param replay     what the replay's threads share
      * @param probe      told after every operation
      * @param siteTakers the debugging layers to hand a trace's recorded sites to, or null
+     * @param log        where the changes of live bytes are written with their moments, or null (one thread)
      */
-    StreamReplay(int id, Operations ops, Replay replay, Probe probe, DebugLayer[] siteTakers) {
+    StreamReplay(int id, Operations ops, Replay replay, Probe probe, DebugLayer[] siteTakers, LiveLog log) {
         this.id = id;
         this.ops = ops;
         this.replay = replay;
         this.probe = probe;
         this.siteTakers = siteTakers;
+        this.log = log;
+    }
+
+    /** A log large enough for every change of live bytes {@code ops} can make. */
+    static LiveLog logFor(Operations ops) {
+        long[] byKind = ops.countByKind();
+        return new LiveLog(Math.toIntExact(byKind[Kind.ALLOCATE.ordinal()] + byKind[Kind.FREE.ordinal()]
+                + byKind[Kind.REALLOCATE.ordinal()]));
     }
 
     /** Thrown inside a thread that stops because another one failed; never escapes the replay. */
@@ -101,6 +138,11 @@ final class StreamReplay {
         final boolean canRealloc = replay.canRealloc;
         final boolean framesForWorkload = replay.framesForWorkload;
         final Replayer.Touch touch = replay.touch;
+        final long maxRequest = replay.maxRequest;
+        final long[] writtenBytes = replay.written;       // null unless every byte is written
+        final long touchShare = replay.touchLimit / replay.threads;
+        final LiveLog log = this.log;
+        final boolean logged = log != null;
         final int n = ops.size();
         final long mask = replay.latencySampling - 1;
         long dice = 0x9E3779B97F4A7C15L ^ (id * 0xD1B54A32D192ED03L);
@@ -118,20 +160,38 @@ final class StreamReplay {
                 switch (ops.kind(i)) {
                     case ALLOCATE -> {
                         long size = ops.requestSize(i);
+                        if (size > maxRequest) {
+                            refused++;
+                            LONGS.setRelease(address, slot, FAILED);
+                            break;
+                        }
                         if (siteTakers != null) {
                             recordedSite(ops.site(i));
                         }
                         long t0 = timed ? System.nanoTime() : 0;
                         long a = allocator.allocate(size, ops.alignment(i));
+                        long t1 = timed || logged ? System.nanoTime() : 0;
                         if (timed) {
-                            allocateTimes.recordValue(System.nanoTime() - t0);
+                            allocateTimes.recordValue(t1 - t0);
                         }
                         if (a == 0) {
                             failures++;
                             LONGS.setRelease(address, slot, FAILED);
                         } else {
                             requested[slot] = size;
-                            Replayer.touch(touch, memory, a, size, slot);
+                            if (writtenBytes == null) {
+                                Replayer.touch(touch, memory, a, size, slot);
+                            } else if (written + size <= touchShare) {
+                                Replayer.touch(Replayer.Touch.ALL, memory, a, size, slot);
+                                written += size;
+                                writtenBytes[slot] = size;
+                            } else {
+                                Replayer.touch(Replayer.Touch.FIRST, memory, a, size, slot);
+                                touchLimited++;
+                            }
+                            if (logged) {
+                                log.add(t1, size);
+                            }
                             LONGS.setRelease(address, slot, a);
                             live += size;
                         }
@@ -141,14 +201,21 @@ final class StreamReplay {
                         if (a < 0) {
                             skipped++;
                         } else {
+                            long t0 = timed || logged ? System.nanoTime() : 0;
                             if (canFree) {
-                                long t0 = timed ? System.nanoTime() : 0;
                                 allocator.free(a);
                                 if (timed) {
                                     freeTimes.recordValue(System.nanoTime() - t0);
                                 }
+                                if (writtenBytes != null) {
+                                    written -= writtenBytes[slot];
+                                    writtenBytes[slot] = 0;
+                                }
                             } else {
-                                deferred++;
+                                deferred++;                  // still held: its written bytes stay counted
+                            }
+                            if (logged) {
+                                log.add(t0, -requested[slot]);
                             }
                             LONGS.setOpaque(address, slot, FREED);
                             live -= requested[slot];
@@ -160,19 +227,32 @@ final class StreamReplay {
                             skipped++;
                         } else {
                             long size = ops.requestSize(i);
+                            if (size > maxRequest) {
+                                refused++;                   // the block stays as it was, as after a failed resize
+                                break;
+                            }
                             if (siteTakers != null) {
                                 recordedSite(ops.site(i));
                             }
-                            long t0 = timed ? System.nanoTime() : 0;
+                            long t0 = timed || logged ? System.nanoTime() : 0;
                             long moved = canRealloc ? allocator.reallocate(a, size)
                                     : Replayer.emulateReallocate(allocator, a, requested[slot], size, canFree);
+                            long t1 = timed || logged ? System.nanoTime() : 0;
                             if (timed) {
-                                reallocTimes.recordValue(System.nanoTime() - t0);
+                                reallocTimes.recordValue(t1 - t0);
                             }
                             if (moved == 0) {
                                 failures++;
                             } else {
-                                live += size - requested[slot];
+                                long delta = size - requested[slot];
+                                if (logged) {
+                                    log.add(delta > 0 ? t1 : t0, delta);   // a growth from its return, a shrink from its call
+                                }
+                                if (writtenBytes != null && writtenBytes[slot] > size) {
+                                    written -= writtenBytes[slot] - size;
+                                    writtenBytes[slot] = size;
+                                }
+                                live += delta;
                                 requested[slot] = size;
                                 LONGS.setRelease(address, slot, moved);
                             }
@@ -184,6 +264,10 @@ final class StreamReplay {
                         } else {
                             replay.phaseEnds.incrementAndGet();
                             meet(i);
+                        }
+                        if (replay.resets != resetsSeen) {  // the strategy was reset: every deferred block is gone
+                            resetsSeen = replay.resets;
+                            written = 0;
                         }
                     }
                     case BARRIER -> {

@@ -106,6 +106,38 @@ public final class SummaryTable {
         return sb.toString();
     }
 
+    /**
+     * What the harness held back, one line per strategy × virtual memory × workload × threads that it touched: requests
+     * above {@code max-request} it refused and never sent to the allocator, and blocks it wrote only in part because
+     * whole ones would have passed the touch limit; empty when it held back nothing. Both change what the figures
+     * measure, so they are said beside the table, not only in results.json.
+     */
+    public static String heldBack(Map<String, Object> results) {
+        var sb = new StringBuilder();
+        for (Map<String, Object> e : entries(results)) {
+            double refused = number(e, Schema.REFUSED_BY_HARNESS);
+            double limited = number(e, Schema.TOUCH_LIMITED);
+            String what = labelled(e) + " on " + e.get(Schema.VIRTUAL_MEMORY) + ", " + e.get(Schema.WORKLOAD)
+                    + (number(e, Schema.THREADS) > 1 ? " (" + (long) number(e, Schema.THREADS) + " threads)" : "");
+            if (refused > 0) {
+                double ceiling = number(e, Schema.MAX_REQUEST_BYTES);
+                sb.append(String.format(Locale.ROOT, "Refused by the harness: %,d request%s above max-request (%s) in %s %s"
+                                + " never sent to the allocator; an allocation refused so counts as not made and its block's"
+                                + " later operations as skipped. Raise max-request (--max-request) to replay %s.%n",
+                        (long) refused, refused == 1 ? "" : "s",
+                        Double.isNaN(ceiling) ? "?" : Sizes.format((long) ceiling), what, refused == 1 ? "was" : "were",
+                        refused == 1 ? "it" : "them"));
+            }
+            if (limited > 0) {
+                sb.append(String.format(Locale.ROOT, "Touch limit: %,d block%s in %s got only their first bytes written, as"
+                                + " writing every byte would have put more than max-request (at most half the physical memory)"
+                                + " into live blocks; resident figures are below what a program writing them would have.%n",
+                        (long) limited, limited == 1 ? "" : "s", what));
+            }
+        }
+        return sb.toString();
+    }
+
     /** The strategy's label, then in brackets the decorators it does not already name (its layers do). */
     private static String labelled(Map<String, Object> e) {
         String strategy = String.valueOf(e.get(Schema.STRATEGY));

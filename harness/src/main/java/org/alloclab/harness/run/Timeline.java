@@ -7,7 +7,8 @@ import java.util.List;
  * The footprint of one run over time: live, committed and resident bytes sampled at roughly even steps
  * of the operation count, and again each time live bytes pass a new high by 2%, so that the
  * peaks of the sampled figures are found without probing after every operation. A run with several
- * threads samples at even steps of time instead (see {@link ThreadedReplay}).
+ * threads samples at even steps of time instead, each sample's live bytes the least that all threads held
+ * while its committed bytes were read (see {@link ThreadedReplay}).
  */
 public final class Timeline {
 
@@ -32,16 +33,6 @@ public final class Timeline {
     /** How many samples there are. */
     int size() {
         return samples.size();
-    }
-
-    /** Drops every other sample (keeping the first), for a sampler that has taken too many. */
-    void thin() {
-        var kept = new ArrayList<Sample>(samples.size() / 2 + 1);
-        for (int i = 0; i < samples.size(); i += 2) {
-            kept.add(samples.get(i));
-        }
-        samples.clear();
-        samples.addAll(kept);
     }
 
     /** Every sample, in order. */

@@ -40,6 +40,16 @@ public final class IdealFootprint {
 
     /** The ideal footprint of a workload of one or several streams (see the class comment), in bytes. */
     public static long of(List<Operations> streams) {
+        return of(streams, Long.MAX_VALUE);
+    }
+
+    /**
+     * The ideal footprint of a workload as a replay that sends no request above {@code maxRequest} makes it: an
+     * allocation above it is never made (nor its block's resizes and free), a resize above it leaves the block as it
+     * was. The floor of what the allocator was asked to hold, not of requests it never saw: a trace line asking for a
+     * terabyte, refused by the harness, would otherwise make every strategy's ratio to the floor 0.00.
+     */
+    public static long of(List<Operations> streams, long maxRequest) {
         int space = Streams.slotSpace(streams);
         // Each slot's alignment and rounded size as allocated, first: a block handed over is resized and freed by
         // a stream that may be counted before the one that allocated it. Only that one stream touches it after.
@@ -47,7 +57,7 @@ public final class IdealFootprint {
         int[] alignment = new int[space];       // each slot's alignment (at least 1); 0: never allocated
         for (Operations ops : streams) {
             for (int i = 0; i < ops.size(); i++) {
-                if (ops.kind(i) == Operations.Kind.ALLOCATE) {
+                if (ops.kind(i) == Operations.Kind.ALLOCATE && ops.requestSize(i) <= maxRequest) {
                     int a = (int) Math.max(1, ops.alignment(i));
                     alignment[ops.slot(i)] = a;
                     held[ops.slot(i)] = rounded(ops.requestSize(i), a);
@@ -70,7 +80,7 @@ public final class IdealFootprint {
                     peak = live;
                     continue;
                 }
-                live += step(ops, i, held, alignment);
+                live += step(ops, i, held, alignment, maxRequest);
                 peak = Math.max(peak, live);
             }
             sum[k++] += peak;
@@ -86,19 +96,24 @@ public final class IdealFootprint {
     }
 
     /** Does operation {@code i}; returns the change of the live rounded bytes. */
-    private static long step(Operations ops, int i, long[] held, int[] alignment) {
+    private static long step(Operations ops, int i, long[] held, int[] alignment, long maxRequest) {
         int slot = ops.slot(i);
         switch (ops.kind(i)) {
             case ALLOCATE -> {
                 // held[slot] already, unless the slot is used again by this stream after its free (a trace's)
+                if (ops.requestSize(i) > maxRequest) {
+                    alignment[slot] = 0;        // never made: its resizes and free change nothing
+                    held[slot] = 0;
+                    return 0;
+                }
                 int a = (int) Math.max(1, ops.alignment(i));
                 alignment[slot] = a;
                 held[slot] = rounded(ops.requestSize(i), a);
                 return held[slot];
             }
             case REALLOCATE -> {
-                if (alignment[slot] == 0) {
-                    return 0;                   // a block never allocated: nothing to resize
+                if (alignment[slot] == 0 || ops.requestSize(i) > maxRequest) {
+                    return 0;                   // a block never allocated, or a resize never asked for
                 }
                 long bytes = rounded(ops.requestSize(i), alignment[slot]);
                 long before = held[slot];

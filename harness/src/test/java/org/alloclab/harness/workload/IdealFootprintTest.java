@@ -119,4 +119,19 @@ class IdealFootprintTest {
         assertThat(IdealFootprint.of(ops)).isEqualTo(48 - 16 + 32);
         assertThat(IdealFootprint.of(List.of(ops.get(1), ops.get(0)))).isEqualTo(64);
     }
+
+    @Test
+    void requestsAboveTheHarnessCeilingAreNotInTheFloorAsTheAllocatorNeverHoldsThem() {
+        var b = Operations.builder("w");
+        int small = b.allocate(32, 16);     // 32
+        int huge = b.allocate(1L << 40, 16); // refused: never made
+        b.reallocate(huge, 64);             // a block that does not exist
+        b.reallocate(small, 1L << 41);      // refused: small stays 32
+        b.free(huge);
+        b.reallocate(small, 48);            // 48: the peak
+        b.free(small);
+        List<Operations> ops = List.of(b.build());
+        assertThat(IdealFootprint.of(ops, 1 << 20)).isEqualTo(48);
+        assertThat(IdealFootprint.of(ops)).isEqualTo((1L << 41) + 64);
+    }
 }
