@@ -29,6 +29,7 @@ public final class CellJvm {
             System.exit(2);
         }
         watchParent(Long.parseLong(args[3]));
+        org.alloclab.harness.run.Measurement.prepareJvm();
         Path folder = Path.of(args[0]);
         Plan plan = Plan.read(folder);
         Cell cell = plan.cell(args[1]);

@@ -43,6 +43,14 @@ import org.alloclab.harness.workload.Operations;
  */
 public final class Measurement implements AutoCloseable {
 
+    /**
+     * Prepares this JVM for measuring: starts, on a daemon thread, what waiting for the JIT's queue needs (see
+     * {@code JitQueue}), so a cell's wait for the JIT is the JIT's alone. Call as a cell's JVM starts.
+     */
+    public static void prepareJvm() {
+        JitQueue.startInBackground();
+    }
+
     static final double STEADY = 0.97;
 
     /** The longest the measured replay waits for the JIT's queue to drain after the warm-ups. */
