@@ -49,6 +49,8 @@ import org.alloclab.api.AllocatorStats;
  */
 public final class JemallocAllocator extends NativeHeapAllocator {
 
+    private static final Calls CALLS = new Calls(Jemalloc::allocate, Jemalloc::realloc, Jemalloc::free, Jemalloc::usableSize);
+
     private static final AtomicBoolean FALLBACK_TOLD = new AtomicBoolean();
 
     private final Jemalloc.Pages baseline;
@@ -60,31 +62,11 @@ public final class JemallocAllocator extends NativeHeapAllocator {
      * @throws IllegalStateException when LWJGL's jemalloc cannot be loaded
      */
     public JemallocAllocator() {
-        super("jemalloc");
+        super("jemalloc", CALLS);
         Jemalloc.requireAvailable();
         Jemalloc.flushAndPurge();
         this.baseline = Jemalloc.pages();
         this.baseResident = Jemalloc.residentAtCreation();
-    }
-
-    @Override
-    long nativeAllocate(long size, long alignment) {
-        return Jemalloc.allocate(size, alignment);
-    }
-
-    @Override
-    long nativeReallocate(long address, long newSize) {
-        return Jemalloc.realloc(address, newSize);
-    }
-
-    @Override
-    void nativeFree(long address) {
-        Jemalloc.free(address);
-    }
-
-    @Override
-    long nativeUsableSize(long address) {
-        return Jemalloc.usableSize(address);
     }
 
     @Override

@@ -36,35 +36,17 @@ import org.alloclab.api.AllocatorStats;
  */
 public final class MimallocAllocator extends NativeHeapAllocator {
 
+    private static final Calls CALLS = new Calls(Mimalloc::allocate, Mimalloc::realloc, Mimalloc::free, Mimalloc::usableSize);
+
     /**
      * A new view of the system's mimalloc heap.
      *
      * @throws IllegalStateException saying what to install, when the library cannot be loaded
      */
     public MimallocAllocator() {
-        super("mimalloc");
+        super("mimalloc", CALLS);
         Mimalloc.requireAvailable();
         Mimalloc.collect();
-    }
-
-    @Override
-    long nativeAllocate(long size, long alignment) {
-        return Mimalloc.allocate(size, alignment);
-    }
-
-    @Override
-    long nativeReallocate(long address, long newSize) {
-        return Mimalloc.realloc(address, newSize);
-    }
-
-    @Override
-    void nativeFree(long address) {
-        Mimalloc.free(address);
-    }
-
-    @Override
-    long nativeUsableSize(long address) {
-        return Mimalloc.usableSize(address);
     }
 
     @Override

@@ -5,6 +5,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongBinaryOperator;
+import java.util.function.LongConsumer;
+import java.util.function.LongUnaryOperator;
 
 import org.alloclab.api.AbstractAllocator;
 import org.alloclab.api.AllocatorStats;
@@ -39,23 +42,48 @@ abstract class NativeHeapAllocator extends AbstractAllocator {
     private final AtomicLong peakCommitted = new AtomicLong();
     private final Memory memory = SegmentMemory.everything();
 
-    NativeHeapAllocator(String strategy) {
+    /**
+     * A heap's four calls, for an allocator that adds nothing to them: {@code malloc} (size, alignment → block
+     * or 0), {@code realloc} (block, size → block or 0), {@code free}, {@code malloc_usable_size}.
+     */
+    record Calls(LongBinaryOperator allocate, LongBinaryOperator reallocate, LongConsumer free,
+                 LongUnaryOperator usableSize) {
+    }
+
+    private final Calls calls;
+
+    /** An allocator whose heap calls are {@code calls}. */
+    NativeHeapAllocator(String strategy, Calls calls) {
         super(strategy, CAPABILITIES);
+        this.calls = calls;
+    }
+
+    /** An allocator that overrides the four {@code native…} methods. */
+    NativeHeapAllocator(String strategy) {
+        this(strategy, null);
     }
 
     // ---- the heap --------------------------------------------------------------------------------
 
     /** A block of {@code size} bytes aligned to {@code alignment}, or 0. */
-    abstract long nativeAllocate(long size, long alignment);
+    long nativeAllocate(long size, long alignment) {
+        return calls.allocate().applyAsLong(size, alignment);
+    }
 
     /** {@code realloc}: the block's new address, or 0 with the old block untouched. */
-    abstract long nativeReallocate(long address, long newSize);
+    long nativeReallocate(long address, long newSize) {
+        return calls.reallocate().applyAsLong(address, newSize);
+    }
 
     /** {@code free} of a live block. */
-    abstract void nativeFree(long address);
+    void nativeFree(long address) {
+        calls.free().accept(address);
+    }
 
     /** {@code malloc_usable_size} of a live block. */
-    abstract long nativeUsableSize(long address);
+    long nativeUsableSize(long address) {
+        return calls.usableSize().applyAsLong(address);
+    }
 
     /**
      * Reads the heap's footprint now: adds the heap's own metrics to {@code extra} (reported after the

@@ -47,6 +47,8 @@ import org.alloclab.api.AllocatorStats;
  */
 public final class TcmallocAllocator extends NativeHeapAllocator {
 
+    private static final Calls CALLS = new Calls(Tcmalloc::allocate, Tcmalloc::realloc, Tcmalloc::free, Tcmalloc::usableSize);
+
     private static final AtomicBoolean FALLBACK_TOLD = new AtomicBoolean();
 
     private final long baseResident;
@@ -58,7 +60,7 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
      * @throws IllegalStateException saying what to install, when the library cannot be loaded
      */
     public TcmallocAllocator() {
-        super("tcmalloc");
+        super("tcmalloc", CALLS);
         Tcmalloc.requireAvailable();
         Tcmalloc.releaseFreeMemory();
         this.baseResident = Tcmalloc.residentAtLoad();
@@ -68,26 +70,6 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
     /** tcmalloc's own measure: bytes of heap not given back to the system. */
     private static long mapped() {
         return Tcmalloc.property("generic.heap_size") - Tcmalloc.property("tcmalloc.pageheap_unmapped_bytes");
-    }
-
-    @Override
-    long nativeAllocate(long size, long alignment) {
-        return Tcmalloc.allocate(size, alignment);
-    }
-
-    @Override
-    long nativeReallocate(long address, long newSize) {
-        return Tcmalloc.realloc(address, newSize);
-    }
-
-    @Override
-    void nativeFree(long address) {
-        Tcmalloc.free(address);
-    }
-
-    @Override
-    long nativeUsableSize(long address) {
-        return Tcmalloc.usableSize(address);
     }
 
     @Override
