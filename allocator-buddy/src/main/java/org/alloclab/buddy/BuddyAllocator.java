@@ -89,6 +89,13 @@ public final class BuddyAllocator extends AbstractAllocator {
     private final long zoneBytes;
     private final long page;
     private final TreeMap<Long, Zone> zones = new TreeMap<>();
+    /**
+     * The zones in address order, as an array: the search for a free block walks it on every allocation,
+     * which through the map's iterator cost more than the search itself. Rebuilt when a zone comes or goes.
+     */
+    private Zone[] zoneArray = new Zone[0];
+    /** The zone of the last free or lookup: a program frees mostly where it allocated last, so this spares a map lookup. */
+    private Zone lastZone;
     private final Map<Long, Region> large = new HashMap<>();      // payload address -> region
     private final Map<Long, Long> largeRequested = new HashMap<>();
 
@@ -193,7 +200,7 @@ public final class BuddyAllocator extends AbstractAllocator {
         int o = order;
         search:
         for (; o <= maxOrder; o++) {
-            for (Zone candidate : zones.values()) {
+            for (Zone candidate : zoneArray) {
                 if (candidate.head[o] != NONE) {
                     z = candidate;
                     break search;
@@ -243,6 +250,7 @@ public final class BuddyAllocator extends AbstractAllocator {
         long base = Sizes.alignUp(r.address(), zoneBytes);
         Zone z = new Zone(r, base);
         zones.put(base, z);
+        zoneArray = zones.values().toArray(new Zone[0]);
         reserved += r.bytes();
         push(z, 0, maxOrder);
         return z;
@@ -333,18 +341,26 @@ public final class BuddyAllocator extends AbstractAllocator {
     }
 
     private Zone zoneOf(long address) {
+        Zone z = lastZone;
+        if (z != null && address - z.base >= 0 && address - z.base < zoneBytes) {
+            return z;
+        }
         var e = zones.floorEntry(address);
-        return e != null && address < e.getKey() + zoneBytes ? e.getValue() : null;
+        z = e != null && address < e.getKey() + zoneBytes ? e.getValue() : null;
+        if (z != null) {
+            lastZone = z;
+        }
+        return z;
     }
 
     @Override
     protected void doFree(long address) {
-        if (large.containsKey(address)) {
-            freeLarge(address);
-            return;
-        }
-        Zone z = zoneOf(address);
+        Zone z = zoneOf(address);                  // first: a large block's region is never inside a zone
         if (z == null) {
+            if (large.containsKey(address)) {
+                freeLarge(address);
+                return;
+            }
             throw invalidFree(address, "it lies in none of the buddy zones");
         }
         int index = headOf(z, address, "free");
@@ -439,6 +455,10 @@ public final class BuddyAllocator extends AbstractAllocator {
         vm.release(z.reserved);
         reserved -= z.reserved.bytes();
         zones.remove(z.base);
+        zoneArray = zones.values().toArray(new Zone[0]);
+        if (lastZone == z) {
+            lastZone = null;
+        }
     }
 
     private void freeLarge(long address) {
@@ -458,8 +478,8 @@ public final class BuddyAllocator extends AbstractAllocator {
     @Override
     protected long doReallocate(long address, long newSize) {
         long usable = doUsableSize(address);
-        if (newSize <= usable && !large.containsKey(address)) {
-            Zone z = zoneOf(address);
+        Zone z = zoneOf(address);
+        if (newSize <= usable && z != null) {
             int index = (int) ((address - z.base) >>> minOrder);
             int order = -z.state[index] - 1;
             if (orderFor(newSize, DEFAULT_ALIGNMENT) == order || newSize > usable / 2) {
@@ -480,11 +500,12 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected long doUsableSize(long address) {
-        if (large.containsKey(address)) {
-            return Sizes.alignUp(largeRequested.get(address), page);
-        }
         Zone z = zoneOf(address);
         if (z == null) {
+            Long size = largeRequested.get(address);
+            if (size != null) {
+                return Sizes.alignUp(size, page);
+            }
             throw invalidFree(address, "it lies in none of the buddy zones");
         }
         int index = headOf(z, address, "usable size");
@@ -523,6 +544,8 @@ public final class BuddyAllocator extends AbstractAllocator {
             vm.release(r);
         }
         zones.clear();
+        zoneArray = new Zone[0];
+        lastZone = null;
         large.clear();
         largeRequested.clear();
         committed = 0;
