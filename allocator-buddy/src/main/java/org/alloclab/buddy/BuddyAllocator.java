@@ -32,11 +32,21 @@ import org.alloclab.api.VirtualMemory;
  * <p>Bookkeeping lives on the Java heap, not in the managed memory, so a free block's pages can be given
  * back: per zone, one byte per smallest block says whether a block starts there, its order and whether it
  * is free (O(1) buddy lookup), and two int arrays link the free lists, one list per order. A page is
- * committed when a block on it is handed out; a free block of at least a page has its pages decommitted
- * when it forms. A zone whose blocks are all free is released at once unless it is the last one, which
+ * committed when a block on it is handed out; a free block of at least a page has its pages decommitted.
+ * A zone whose blocks are all free is released at once unless it is the last one, which
  * stays reserved with every page decommitted, so that a lone block does not cost a reservation, its
  * bookkeeping and a release each time. A request above a zone gets a
  * region of its own, rounded to pages.
+ *
+ * <p>Decommitting is lazy, with hysteresis. Decommitting each free block of a page or more as it formed
+ * cost three system calls and a page fault per page whenever a program freed and reallocated such a block
+ * (sqlite3's 4,104-byte page buffers, in 8 KiB blocks: 63,000 commits and as many decommits in a replay,
+ * three times glibc's time). So the committed pages of free blocks ("idle" pages) stay committed while
+ * they are at most {@code 1/idleShare} of the pages that allocated blocks use; past that, the largest free
+ * blocks are decommitted until idle pages are half that share. Committed bytes thus stay within
+ * {@code 1 + 1/idleShare} of what eager decommitting would have, a block that comes back soon reuses its
+ * pages without a call or a fault, and each decommit covers many pages at once. When nothing is allocated
+ * the share is zero: a heap whose blocks are all freed holds no committed page, as before.
  *
  * <p>Internal fragmentation is the price: a block is the next power of two ({@code overhead_bytes} sums
  * block size minus request). Not thread-safe.
@@ -79,6 +89,13 @@ public final class BuddyAllocator extends AbstractAllocator {
     private final long zoneBytes;
     private final long page;
     private final TreeMap<Long, Zone> zones = new TreeMap<>();
+    /**
+     * The zones in address order, as an array: the search for a free block walks it on every allocation,
+     * which through the map's iterator cost more than the search itself. Rebuilt when a zone comes or goes.
+     */
+    private Zone[] zoneArray = new Zone[0];
+    /** The zone of the last free or lookup: a program frees mostly where it allocated last, so this spares a map lookup. */
+    private Zone lastZone;
     private final Map<Long, Region> large = new HashMap<>();      // payload address -> region
     private final Map<Long, Long> largeRequested = new HashMap<>();
 
@@ -91,12 +108,26 @@ public final class BuddyAllocator extends AbstractAllocator {
     private long reserved;
     private long allocations;
     private long failedAllocations;
+    private final int pageOrder;          // the order of a block of one page (at least minOrder)
+    private final long idleShare;
+    private long idle;                    // committed bytes lying wholly in free blocks of a page or more
+    private long purges;
 
     /**
      * @param minOrder the smallest block is {@code 2^minOrder} bytes (at least 8)
      * @param maxOrder a zone is {@code 2^maxOrder} bytes; larger requests get regions of their own
      */
     public BuddyAllocator(VirtualMemory vm, int minOrder, int maxOrder) {
+        this(vm, minOrder, maxOrder, 16);
+    }
+
+    /**
+     * @param minOrder  the smallest block is {@code 2^minOrder} bytes (at least 8)
+     * @param maxOrder  a zone is {@code 2^maxOrder} bytes; larger requests get regions of their own
+     * @param idleShare committed pages of free blocks are kept up to {@code 1/idleShare} of the pages in
+     *                  use; 0 decommits every free block of a page or more as it forms
+     */
+    public BuddyAllocator(VirtualMemory vm, int minOrder, int maxOrder, long idleShare) {
         super(NAME, EnumSet.of(Capability.FREE, Capability.REALLOCATE, Capability.USABLE_SIZE, Capability.RESET,
                 Capability.WALK_BLOCKS));
         if (minOrder < 3 || maxOrder < minOrder || maxOrder - minOrder > 24 || maxOrder > 40) {
@@ -112,6 +143,11 @@ public final class BuddyAllocator extends AbstractAllocator {
         this.maxOrder = maxOrder;
         this.zoneBytes = 1L << maxOrder;
         this.page = vm.pageSize();
+        if (idleShare < 0) {
+            throw new IllegalArgumentException(NAME + ": idle-share must be 0 or more, was " + idleShare);
+        }
+        this.idleShare = idleShare;
+        this.pageOrder = Math.max(minOrder, Long.numberOfTrailingZeros(page));
     }
 
     @Override
@@ -164,7 +200,7 @@ public final class BuddyAllocator extends AbstractAllocator {
         int o = order;
         search:
         for (; o <= maxOrder; o++) {
-            for (Zone candidate : zones.values()) {
+            for (Zone candidate : zoneArray) {
                 if (candidate.head[o] != NONE) {
                     z = candidate;
                     break search;
@@ -181,14 +217,17 @@ public final class BuddyAllocator extends AbstractAllocator {
         }
         int index = z.head[o];
         unlink(z, index, o);
+        boolean fromIdle = o >= pageOrder;                     // its committed pages were idle until now
         while (o > order) {                                    // split, keeping the lower half
             o--;
             push(z, index + (1 << (o - minOrder)), o);
         }
         long address = z.base + ((long) index << minOrder);
+        if (fromIdle) {
+            idle -= committedIn(z, address, 1L << order);
+        }
         if (!commitFor(z, address, 1L << order)) {
-            push(z, index, order);
-            mergeFrom(z, index, order);
+            release(z, index, order);
             failedAllocations++;
             return 0;
         }
@@ -211,9 +250,28 @@ public final class BuddyAllocator extends AbstractAllocator {
         long base = Sizes.alignUp(r.address(), zoneBytes);
         Zone z = new Zone(r, base);
         zones.put(base, z);
+        zoneArray = zones.values().toArray(new Zone[0]);
         reserved += r.bytes();
         push(z, 0, maxOrder);
         return z;
+    }
+
+    /**
+     * The committed bytes of the pages that {@code [address, address + bytes)} touches: when that block
+     * leaves or joins the free blocks of a page or more, these are the bytes that stop or start being idle
+     * (a block below a page touches one page, which holds no other allocated block once the block's
+     * merges reach a page).
+     */
+    private long committedIn(Zone z, long address, long bytes) {
+        int from = (int) ((Sizes.alignDown(address, page) - z.base) / page);
+        int to = (int) ((Sizes.alignUp(address + bytes, page) - z.base) / page);
+        long pages = 0;
+        for (int p = z.committedPages.nextSetBit(from); p >= 0 && p < to; ) {
+            int q = z.committedPages.nextClearBit(p);
+            pages += Math.min(q, to) - p;
+            p = q < to ? z.committedPages.nextSetBit(q) : -1;
+        }
+        return pages * page;
     }
 
     /** Commits the pages of {@code [address, address + bytes)} not yet committed. */
@@ -283,18 +341,26 @@ public final class BuddyAllocator extends AbstractAllocator {
     }
 
     private Zone zoneOf(long address) {
+        Zone z = lastZone;
+        if (z != null && address - z.base >= 0 && address - z.base < zoneBytes) {
+            return z;
+        }
         var e = zones.floorEntry(address);
-        return e != null && address < e.getKey() + zoneBytes ? e.getValue() : null;
+        z = e != null && address < e.getKey() + zoneBytes ? e.getValue() : null;
+        if (z != null) {
+            lastZone = z;
+        }
+        return z;
     }
 
     @Override
     protected void doFree(long address) {
-        if (large.containsKey(address)) {
-            freeLarge(address);
-            return;
-        }
-        Zone z = zoneOf(address);
+        Zone z = zoneOf(address);                  // first: a large block's region is never inside a zone
         if (z == null) {
+            if (large.containsKey(address)) {
+                freeLarge(address);
+                return;
+            }
             throw invalidFree(address, "it lies in none of the buddy zones");
         }
         int index = headOf(z, address, "free");
@@ -304,12 +370,50 @@ public final class BuddyAllocator extends AbstractAllocator {
         blockBytes -= 1L << order;
         z.requested[index] = 0;
         z.state[index] = 0;
-        push(z, index, order);
-        mergeFrom(z, index, order);
+        release(z, index, order);
     }
 
-    /** Merges the free block at {@code index} with its buddies while they are free and of its order. */
-    private void mergeFrom(Zone z, int index, int order) {
+    /**
+     * Makes the block at {@code index} free: merges it, counts its committed pages as idle when it ends in
+     * a free block of a page or more, releases its zone when the zone is wholly free (and not the last),
+     * and decommits when idle pages have passed their share.
+     */
+    private void release(Zone z, int index, int order) {
+        long address = z.base + ((long) index << minOrder);
+        push(z, index, order);
+        int merged = mergeFrom(z, index, order);
+        if (merged >= pageOrder) {
+            idle += committedIn(z, address, 1L << order);
+        }
+        if (merged == maxOrder && zones.size() > 1) {
+            releaseZone(z);
+        }
+        long inUse = committed - idle;
+        if (idle > (idleShare == 0 ? 0 : inUse / idleShare)) {
+            purge(idleShare == 0 ? 0 : inUse / (2 * idleShare));
+        }
+    }
+
+    /**
+     * Decommits the pages of free blocks, the largest first (they are the least likely to be split again
+     * soon, and each is one call for many pages), until idle bytes are at most {@code target}.
+     */
+    private void purge(long target) {
+        purges++;
+        for (int o = maxOrder; o >= pageOrder && idle > target; o--) {
+            for (Zone z : zones.values()) {
+                for (int i = z.head[o]; i != NONE && idle > target; i = z.next[i]) {
+                    idle -= decommitRange(z, z.base + ((long) i << minOrder), 1L << o);
+                }
+            }
+        }
+    }
+
+    /**
+     * Merges the free block at {@code index} with its buddies while they are free and of its order;
+     * returns the order of the free block it ends in.
+     */
+    private int mergeFrom(Zone z, int index, int order) {
         while (order < maxOrder) {
             int buddy = index ^ (1 << (order - minOrder));
             if (z.state[buddy] != (byte) (order + 1)) {
@@ -321,35 +425,40 @@ public final class BuddyAllocator extends AbstractAllocator {
             order++;
             push(z, index, order);
         }
-        long bytes = 1L << order;
-        long address = z.base + ((long) index << minOrder);
-        if (order == maxOrder && zones.size() > 1) {
-            releaseZone(z);
-        } else if (bytes >= page) {              // the last zone stays, decommitted: no reserve and release per block
-            decommitRange(z, address, bytes);
-        }
+        return order;
     }
 
-    private void decommitRange(Zone z, long address, long bytes) {
+    /** Decommits the committed pages of the free block {@code [address, address + bytes)}; returns their bytes. */
+    private long decommitRange(Zone z, long address, long bytes) {
         int from = (int) ((address - z.base) / page);
         int to = (int) ((address + bytes - z.base) / page);
+        long done = 0;
         int p = z.committedPages.nextSetBit(from);
         while (p >= 0 && p < to) {
             int q = z.committedPages.nextClearBit(p);
             int end = Math.min(q, to);
             vm.decommit(z.base + (long) p * page, (long) (end - p) * page);
-            committed -= (long) (end - p) * page;
+            done += (long) (end - p) * page;
             z.committedPages.clear(p, end);
             p = z.committedPages.nextSetBit(end);
         }
+        committed -= done;
+        return done;
     }
 
+    /** Gives back a wholly free zone; every committed page of it was idle. */
     private void releaseZone(Zone z) {
         unlink(z, 0, maxOrder);
-        committed -= (long) z.committedPages.cardinality() * page;
+        long pages = (long) z.committedPages.cardinality() * page;
+        committed -= pages;
+        idle -= pages;
         vm.release(z.reserved);
         reserved -= z.reserved.bytes();
         zones.remove(z.base);
+        zoneArray = zones.values().toArray(new Zone[0]);
+        if (lastZone == z) {
+            lastZone = null;
+        }
     }
 
     private void freeLarge(long address) {
@@ -369,8 +478,8 @@ public final class BuddyAllocator extends AbstractAllocator {
     @Override
     protected long doReallocate(long address, long newSize) {
         long usable = doUsableSize(address);
-        if (newSize <= usable && !large.containsKey(address)) {
-            Zone z = zoneOf(address);
+        Zone z = zoneOf(address);
+        if (newSize <= usable && z != null) {
             int index = (int) ((address - z.base) >>> minOrder);
             int order = -z.state[index] - 1;
             if (orderFor(newSize, DEFAULT_ALIGNMENT) == order || newSize > usable / 2) {
@@ -391,11 +500,12 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected long doUsableSize(long address) {
-        if (large.containsKey(address)) {
-            return Sizes.alignUp(largeRequested.get(address), page);
-        }
         Zone z = zoneOf(address);
         if (z == null) {
+            Long size = largeRequested.get(address);
+            if (size != null) {
+                return Sizes.alignUp(size, page);
+            }
             throw invalidFree(address, "it lies in none of the buddy zones");
         }
         int index = headOf(z, address, "usable size");
@@ -434,10 +544,13 @@ public final class BuddyAllocator extends AbstractAllocator {
             vm.release(r);
         }
         zones.clear();
+        zoneArray = new Zone[0];
+        lastZone = null;
         large.clear();
         largeRequested.clear();
         committed = 0;
         reserved = 0;
+        idle = 0;
     }
 
     // ---- walk, stats, verify -------------------------------------------------------------------------
@@ -477,6 +590,8 @@ public final class BuddyAllocator extends AbstractAllocator {
                 .bytes("free_block_bytes", free, "bytes in free blocks of the zones")
                 .count(AllocatorStats.ALLOCATIONS, allocations, "blocks handed out")
                 .count(AllocatorStats.FAILED_ALLOCATIONS, failedAllocations, "requests that returned 0")
+                .bytes("idle_committed_bytes", idle, "committed pages of free blocks, kept for reuse (at most 1/idle-share of those in use)")
+                .count("purges", purges, "times idle pages passed their share and free blocks were decommitted")
                 .count("zones", zones.size(), "zones of 2^max-order bytes")
                 .count("large_blocks", large.size(), "requests above a zone, each in a region of its own")
                 .build();
@@ -485,6 +600,7 @@ public final class BuddyAllocator extends AbstractAllocator {
     @Override
     protected void doVerify() {
         long committedPages = 0;
+        long idleFound = 0;
         for (Zone z : zones.values()) {
             long covered = 0;
             long free = 0;
@@ -506,8 +622,7 @@ public final class BuddyAllocator extends AbstractAllocator {
                         check(z.state[buddy] != s, "a free block's buddy is not free at its order (they would merge)", address);
                     }
                     if (bytes >= page) {
-                        check(z.committedPages.get((int) ((address - z.base) / page), (int) ((address + bytes - z.base) / page)).isEmpty(),
-                                "a free block of a page or more is decommitted", address);
+                        idleFound += committedIn(z, address, bytes);
                     }
                 } else {
                     check(vm.isCommitted(Sizes.alignDown(address, page), Sizes.alignUp(address + bytes, page) - Sizes.alignDown(address, page)),
@@ -525,6 +640,9 @@ public final class BuddyAllocator extends AbstractAllocator {
             largeBytes += Sizes.alignUp(largeRequested.get(e.getKey()), page);
         }
         check(committed == committedPages * page + largeBytes, "committed bytes are the pages recorded", 0);
+        check(idle == idleFound, "idle bytes are the committed pages of free blocks of a page or more", 0);
+        check(idle <= (idleShare == 0 ? 0 : (committed - idle) / idleShare),
+                "idle pages stay within their share of the pages in use", 0);
         for (Zone z : zones.values()) {
             long listed = 0;
             for (int o = minOrder; o <= maxOrder; o++) {

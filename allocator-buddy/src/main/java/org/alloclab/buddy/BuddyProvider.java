@@ -19,7 +19,7 @@ public final class BuddyProvider implements AllocatorProvider {
     @Override
     public String description() {
         return "binary buddy: power-of-two blocks split on demand and merged with their buddy on free; pages of free"
-                + " blocks of a page or more decommitted";
+                + " blocks of a page or more decommitted, lazily past a share of the pages in use";
     }
 
     @Override
@@ -27,7 +27,10 @@ public final class BuddyProvider implements AllocatorProvider {
         return List.of(
                 ParameterSpec.count("min-order", 4, "the smallest block is 2^min-order bytes (at least 3)"),
                 ParameterSpec.count("max-order", 24, "a zone is 2^max-order bytes (at most 24 orders above min-order);"
-                        + " larger requests get regions of their own"));
+                        + " larger requests get regions of their own"),
+                ParameterSpec.count("idle-share", 16, "committed pages of free blocks are kept up to 1/idle-share of the"
+                        + " pages in use, then the largest free blocks decommitted; 0 decommits each free block of a page or"
+                        + " more as it forms"));
     }
 
     @Override
@@ -41,6 +44,10 @@ public final class BuddyProvider implements AllocatorProvider {
             throw parameters.invalid("max-order", "must be at least min-order, at most 40 and min-order + 24, and make a"
                     + " zone of at least a page (" + vm.pageSize() + " bytes)");
         }
-        return new BuddyAllocator(vm, (int) min, (int) max);
+        long idleShare = parameters.count("idle-share");
+        if (idleShare < 0) {
+            throw parameters.invalid("idle-share", "must be 0 or more");
+        }
+        return new BuddyAllocator(vm, (int) min, (int) max, idleShare);
     }
 }

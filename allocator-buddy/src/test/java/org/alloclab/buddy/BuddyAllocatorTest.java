@@ -86,6 +86,52 @@ class BuddyAllocatorTest {
     }
 
     @Test
+    void idlePagesOfFreeBlocksStayCommittedWithinTheirShareAndAreReusedWithoutACall() {
+        Allocator b = buddy();                                     // idle-share 16 by default
+        long[] held = new long[32];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = b.allocate(8 * Sizes.KiB);                   // 256 KiB in use
+        }
+        long big = b.allocate(8 * Sizes.KiB);
+        long before = vm.stats().committedBytes();
+        long calls = vm.stats().commitCalls();
+        b.free(big);                                               // 8 KiB idle: within 256 KiB / 16
+        assertThat(vm.stats().committedBytes()).isEqualTo(before);
+        assertThat(b.stats().get("idle_committed_bytes")).isEqualTo(8 * Sizes.KiB);
+        b.verify();
+        long again = b.allocate(8 * Sizes.KiB);
+        assertThat(again).isEqualTo(big);
+        assertThat(vm.stats().commitCalls()).isEqualTo(calls);    // its pages were still committed
+        assertThat(b.stats().get("idle_committed_bytes")).isZero();
+        b.free(again);
+        for (int i = 0; i < 30; i++) {                             // in use falls to 16 KiB: idle is decommitted
+            b.free(held[i]);
+        }
+        b.verify();
+        assertThat(b.stats().get("idle_committed_bytes")).isLessThanOrEqualTo(Sizes.KiB);
+        assertThat(vm.stats().committedBytes()).isEqualTo(16 * Sizes.KiB);
+        b.free(held[30]);
+        b.free(held[31]);
+        assertThat(vm.stats().committedBytes()).isZero();          // nothing in use: nothing idle either
+        b.verify();
+    }
+
+    @Test
+    void idleShareZeroDecommitsEachFreeBlockAsItForms() {
+        Allocator b = Registry.strategies().get("buddy")
+                .create(Map.of("min-order", "4", "max-order", "20", "idle-share", "0"), vm);
+        long keep = b.allocate(64 * Sizes.KiB);
+        long big = b.allocate(8 * Sizes.KiB);
+        long before = vm.stats().committedBytes();
+        b.free(big);
+        assertThat(vm.stats().committedBytes()).isEqualTo(before - 8 * Sizes.KiB);
+        assertThat(vm.isCommitted(keep, 64 * Sizes.KiB)).isTrue();
+        b.verify();
+        assertThatThrownBy(() -> Registry.strategies().get("buddy").create(Map.of("idle-share", "-1"), vm))
+                .hasMessageContaining("idle-share");
+    }
+
+    @Test
     void badFreesAreNamedAndChangeNothing() {
         Allocator b = buddy();
         long a = b.allocate(64);
