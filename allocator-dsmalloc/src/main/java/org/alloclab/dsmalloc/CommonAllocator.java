@@ -149,6 +149,17 @@ public final class CommonAllocator extends AbstractAllocator {
      */
     public CommonAllocator(VirtualMemory vm, long largeSegment, long largePage, long largeThreshold, long smallSegment,
                            ThreadsMode mode, int tryNextLimit) {
+        this(vm, largeSegment, largePage, largeThreshold, smallSegment, mode, tryNextLimit, false);
+    }
+
+    /**
+     * As above; with {@code keepSpares} each space keeps the last segment it empties (see
+     * {@link Dsmalloc#Dsmalloc(VirtualMemory, long, long, long, long, boolean)}): a small space's segment is
+     * one page, so without it every class whose blocks come and go reserves and releases a page each time.
+     * {@link #flush()} gives the spares back.
+     */
+    public CommonAllocator(VirtualMemory vm, long largeSegment, long largePage, long largeThreshold, long smallSegment,
+                           ThreadsMode mode, int tryNextLimit, boolean keepSpares) {
         super(NAME, capabilities(mode));
         if (tryNextLimit < 0) {
             throw new IllegalArgumentException(NAME + ": try-next-limit must not be negative, was " + tryNextLimit);
@@ -161,11 +172,11 @@ public final class CommonAllocator extends AbstractAllocator {
         long small = smallSegment == 0 ? vm.pageSize() : smallSegment;
         long page = Math.max(largePage, vm.pageSize());
         for (int i = 0; i < SMALL_CLASSES; i++) {
-            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0);
+            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0, keepSpares);
             names[i] = "small_" + classSize(i);
         }
         spaces[LARGE] = new Dsmalloc(new SpaceMemory(vm, map, LARGE, page), page, largeSegment,
-                Math.min(largeThreshold, largeSegment), 0);
+                Math.min(largeThreshold, largeSegment), 0, keepSpares);
         names[LARGE] = "large";
         if (threaded) {
             locks = new ReentrantLock[SMALL_CLASSES + 1];
@@ -391,6 +402,30 @@ public final class CommonAllocator extends AbstractAllocator {
             for (Dsmalloc s : spaces) {
                 s.reset();
             }
+        } finally {
+            unlockAll();
+        }
+    }
+
+    /**
+     * Gives back what the spaces keep for speed: every space's spare segment, then the pages of the
+     * {@link org.alloclab.vmem.CommitCache} under the allocator when its virtual memory is one. After
+     * every block is freed and this is called, nothing is committed in the virtual memory below.
+     *
+     * @return the bytes of committed memory given back
+     */
+    public long flush() {
+        ensureOpen();
+        lockAll();
+        try {
+            long bytes = 0;
+            for (Dsmalloc s : spaces) {
+                bytes += s.flush();    // a space's view is not the cache, so only the spares go here
+            }
+            if (vm instanceof org.alloclab.vmem.CommitCache cache) {
+                bytes += cache.flush();
+            }
+            return bytes;
         } finally {
             unlockAll();
         }
