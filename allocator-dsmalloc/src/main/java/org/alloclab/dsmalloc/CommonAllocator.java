@@ -103,6 +103,9 @@ public final class CommonAllocator extends AbstractAllocator {
     /** Number of small spaces. */
     public static final int SMALL_CLASSES = 20;
 
+    /** Emptied segments (pages, by default) a small space keeps when spares are on. */
+    static final int SMALL_SPARES = 16;
+
     /** Index of the large space. */
     static final int LARGE = SMALL_CLASSES;
 
@@ -153,10 +156,11 @@ public final class CommonAllocator extends AbstractAllocator {
     }
 
     /**
-     * As above; with {@code keepSpares} each space keeps the last segment it empties (see
-     * {@link Dsmalloc#Dsmalloc(VirtualMemory, long, long, long, long, boolean)}): a small space's segment is
-     * one page, so without it every class whose blocks come and go reserves and releases a page each time.
-     * {@link #flush()} gives the spares back.
+     * As above; with {@code keepSpares} each space keeps segments it empties (see
+     * {@link Dsmalloc#Dsmalloc(VirtualMemory, long, long, long, long, int)}): a small space's segment is one
+     * page, so without them every class whose blocks come and go reserves and releases a page each time;
+     * a small space keeps up to {@value #SMALL_SPARES} (a batch of blocks freed in random order empties
+     * several pages at once), the large space one. {@link #flush()} gives the spares back.
      */
     public CommonAllocator(VirtualMemory vm, long largeSegment, long largePage, long largeThreshold, long smallSegment,
                            ThreadsMode mode, int tryNextLimit, boolean keepSpares) {
@@ -172,11 +176,11 @@ public final class CommonAllocator extends AbstractAllocator {
         long small = smallSegment == 0 ? vm.pageSize() : smallSegment;
         long page = Math.max(largePage, vm.pageSize());
         for (int i = 0; i < SMALL_CLASSES; i++) {
-            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0, keepSpares);
+            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0, keepSpares ? SMALL_SPARES : 0);
             names[i] = "small_" + classSize(i);
         }
         spaces[LARGE] = new Dsmalloc(new SpaceMemory(vm, map, LARGE, page), page, largeSegment,
-                Math.min(largeThreshold, largeSegment), 0, keepSpares);
+                Math.min(largeThreshold, largeSegment), 0, keepSpares ? 1 : 0);
         names[LARGE] = "large";
         if (threaded) {
             locks = new ReentrantLock[SMALL_CLASSES + 1];

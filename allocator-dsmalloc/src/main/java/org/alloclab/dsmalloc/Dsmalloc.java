@@ -174,10 +174,13 @@ public final class Dsmalloc extends AbstractAllocator {
     private final Seg base;                      // null when the space grows by segments
     private boolean baseEmpty;                   // the base segment holds no chunk and no committed page
 
-    /** Keep one emptied ordinary segment as a free chunk rather than release it (see {@link #flush()}). */
-    private final boolean keepSpare;
-    /** The emptied segment kept, binned as one free chunk with its header page committed; null when none. */
-    private Seg spare;
+    /** How many emptied ordinary segments to keep as free chunks rather than release (see {@link #flush()}). */
+    private final int maxSpares;
+    /**
+     * Emptied segments kept, each binned as one free chunk with its header page committed. Only spares
+     * are binned whole (any other emptied segment is released), so a whole chunk leaving the bins is one.
+     */
+    private int spares;
 
     private Seg[] segs = new Seg[16];            // sorted by address
     private int nsegs;
@@ -243,20 +246,21 @@ public final class Dsmalloc extends AbstractAllocator {
      * @throws IllegalStateException    when the base segment cannot be reserved
      */
     public Dsmalloc(VirtualMemory vm, long pageSize, long segmentSize, long threshold, long baseSegment) {
-        this(vm, pageSize, segmentSize, threshold, baseSegment, false);
+        this(vm, pageSize, segmentSize, threshold, baseSegment, 0);
     }
 
     /**
-     * A space drawing segments from {@code vm}, as above; with {@code keepSpare} the space is as deployed
-     * (see {@link DsmallocProvider}): it keeps the last ordinary segment it empties, so that a program
+     * A space drawing segments from {@code vm}, as above; with {@code spareSegments} above 0 the space is as
+     * deployed (see {@link DsmallocProvider}): it keeps up to that many of the ordinary segments it empties,
+     * so that a program
      * that frees its last block and allocates again (a frame loop, a benchmark's allocate-free pair) does
-     * not pay a reserve, a commit and a release each time. The spare costs its header page; {@link #flush()}
-     * gives it back.
+     * not pay a reserve, a commit and a release each time. A spare costs its header page; {@link #flush()}
+     * gives them back.
      */
     public Dsmalloc(VirtualMemory vm, long pageSize, long segmentSize, long threshold, long baseSegment,
-                    boolean keepSpare) {
+                    int spareSegments) {
         super(NAME, CAPABILITIES);
-        this.keepSpare = keepSpare;
+        this.maxSpares = spareSegments;
         this.vm = vm;
         this.mem = vm.memory();
         long p = pageSize == 0 ? vm.pageSize() : pageSize;
@@ -751,8 +755,8 @@ public final class Dsmalloc extends AbstractAllocator {
         if (lo < hi && !commit(seg != null ? seg : segmentOf(f), lo, hi)) {
             return 0;
         }
-        if (spare != null && f == spare.first) {
-            spare = null;                      // only the spare is binned whole: it is in use again
+        if (seg == null && (fh & (FIRST | LAST)) == (FIRST | LAST)) {
+            spares--;                          // only spares are binned whole: this one is in use again
         }
         long flags;
         if (q > f) {
@@ -860,11 +864,11 @@ public final class Dsmalloc extends AbstractAllocator {
             }
         }
         if (first != 0 && last != 0) {
-            if (!keepSpare || spare != null || s == base || s.region.bytes() != segmentSize) {
+            if (spares >= maxSpares || s == base || s.region.bytes() != segmentSize) {
                 dropWhole(s);
                 return;
             }
-            spare = s;                         // kept: decommitted and binned below like any free chunk
+            spares++;                          // kept: decommitted and binned below like any free chunk
         }
         long lo = interiorStart(fs);
         long hi = interiorEnd(fe, last);
@@ -988,7 +992,7 @@ public final class Dsmalloc extends AbstractAllocator {
         }
         Arrays.fill(head, 0);
         dv = 0;
-        spare = null;
+        spares = 0;
         Arrays.fill(binMap, 0);
         binSummary = 0;
         freeBytes = 0;
@@ -1003,14 +1007,14 @@ public final class Dsmalloc extends AbstractAllocator {
         }
         Arrays.fill(head, 0);
         dv = 0;
-        spare = null;
+        spares = 0;
         liveBytes = 0;
         liveBlocks = 0;
         freeBytes = 0;
     }
 
     /**
-     * Gives back what the space keeps for speed: the spare segment (released), and the pages of the
+     * Gives back what the space keeps for speed: the spare segments (released), and the pages of the
      * {@link CommitCache} under it when its virtual memory is one (flushed). After every block is freed
      * and this is called, nothing of the space is committed in the virtual memory below.
      *
@@ -1019,12 +1023,15 @@ public final class Dsmalloc extends AbstractAllocator {
     public long flush() {
         ensureOpen();
         long bytes = 0;
-        if (spare != null) {
-            Seg s = spare;
-            unlink(s.first, s.limit - s.first);
-            bytes += s.committedPages << pageShift;
-            releaseSegment(s);
-            spare = null;
+        for (int i = nsegs - 1; i >= 0 && spares > 0; i--) {
+            Seg s = segs[i];
+            long h = s == base ? CINUSE : mem.getLong(s.first);
+            if ((h & (CINUSE | LAST)) == LAST) {
+                unlink(s.first, s.limit - s.first);
+                bytes += s.committedPages << pageShift;
+                releaseSegment(s);
+                spares--;
+            }
         }
         if (vm instanceof CommitCache cache) {
             bytes += cache.flush();
@@ -1032,9 +1039,9 @@ public final class Dsmalloc extends AbstractAllocator {
         return bytes;
     }
 
-    /** True when an emptied segment is kept for reuse; for tests. */
-    boolean hasSpare() {
-        return spare != null;
+    /** How many emptied segments are kept for reuse; for tests. */
+    int spares() {
+        return spares;
     }
 
     /**
@@ -1207,6 +1214,13 @@ public final class Dsmalloc extends AbstractAllocator {
             check(((binSummary >>> w) & 1) == (binMap[w] != 0 ? 1 : 0), "the summary bitmap matches the bin words", w);
         }
         check(binned == freeChunks, "every free chunk is in exactly one bin", binned);
+        long whole = 0;
+        for (int i = 0; i < nsegs; i++) {
+            if (segs[i] != base && (mem.getLong(segs[i].first) & (CINUSE | LAST)) == LAST) {
+                whole++;
+            }
+        }
+        check(whole == spares && spares <= maxSpares, "the emptied segments kept are the spares counted", whole);
         check(binnedBytes == free && free == freeBytes, "free_bytes is the sum of the free chunks", freeBytes);
         check(live == liveBytes, "live_bytes is the sum of the requested sizes", liveBytes);
         check(blocks == liveBlocks, "live_blocks counts the in-use chunks", liveBlocks);

@@ -51,6 +51,6 @@ public final class DsmallocProvider implements AllocatorProvider {
         }
         long cache = parameters.bytes("commit-cache");
         return new Dsmalloc(Dsmalloc.cached(vm, cache, parameters), page, segment, threshold,
-                parameters.bytes("base-segment"), cache > 0);
+                parameters.bytes("base-segment"), cache > 0 ? 1 : 0);
     }
 }
