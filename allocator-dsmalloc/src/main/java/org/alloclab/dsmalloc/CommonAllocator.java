@@ -103,6 +103,9 @@ public final class CommonAllocator extends AbstractAllocator {
     /** Number of small spaces. */
     public static final int SMALL_CLASSES = 20;
 
+    /** Emptied segments (pages, by default) a small space keeps when spares are on. */
+    static final int SMALL_SPARES = 16;
+
     /** Index of the large space. */
     static final int LARGE = SMALL_CLASSES;
 
@@ -149,6 +152,18 @@ public final class CommonAllocator extends AbstractAllocator {
      */
     public CommonAllocator(VirtualMemory vm, long largeSegment, long largePage, long largeThreshold, long smallSegment,
                            ThreadsMode mode, int tryNextLimit) {
+        this(vm, largeSegment, largePage, largeThreshold, smallSegment, mode, tryNextLimit, false);
+    }
+
+    /**
+     * As above; with {@code keepSpares} each space keeps segments it empties (see
+     * {@link Dsmalloc#Dsmalloc(VirtualMemory, long, long, long, long, int)}): a small space's segment is one
+     * page, so without them every class whose blocks come and go reserves and releases a page each time;
+     * a small space keeps up to {@value #SMALL_SPARES} (a batch of blocks freed in random order empties
+     * several pages at once), the large space one. {@link #flush()} gives the spares back.
+     */
+    public CommonAllocator(VirtualMemory vm, long largeSegment, long largePage, long largeThreshold, long smallSegment,
+                           ThreadsMode mode, int tryNextLimit, boolean keepSpares) {
         super(NAME, capabilities(mode));
         if (tryNextLimit < 0) {
             throw new IllegalArgumentException(NAME + ": try-next-limit must not be negative, was " + tryNextLimit);
@@ -161,11 +176,11 @@ public final class CommonAllocator extends AbstractAllocator {
         long small = smallSegment == 0 ? vm.pageSize() : smallSegment;
         long page = Math.max(largePage, vm.pageSize());
         for (int i = 0; i < SMALL_CLASSES; i++) {
-            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0);
+            spaces[i] = new Dsmalloc(new SpaceMemory(vm, map, i, small), small, small, small, 0, keepSpares ? SMALL_SPARES : 0);
             names[i] = "small_" + classSize(i);
         }
         spaces[LARGE] = new Dsmalloc(new SpaceMemory(vm, map, LARGE, page), page, largeSegment,
-                Math.min(largeThreshold, largeSegment), 0);
+                Math.min(largeThreshold, largeSegment), 0, keepSpares ? 1 : 0);
         names[LARGE] = "large";
         if (threaded) {
             locks = new ReentrantLock[SMALL_CLASSES + 1];
@@ -391,6 +406,30 @@ public final class CommonAllocator extends AbstractAllocator {
             for (Dsmalloc s : spaces) {
                 s.reset();
             }
+        } finally {
+            unlockAll();
+        }
+    }
+
+    /**
+     * Gives back what the spaces keep for speed: every space's spare segment, then the pages of the
+     * {@link org.alloclab.vmem.CommitCache} under the allocator when its virtual memory is one. After
+     * every block is freed and this is called, nothing is committed in the virtual memory below.
+     *
+     * @return the bytes of committed memory given back
+     */
+    public long flush() {
+        ensureOpen();
+        lockAll();
+        try {
+            long bytes = 0;
+            for (Dsmalloc s : spaces) {
+                bytes += s.flush();    // a space's view is not the cache, so only the spares go here
+            }
+            if (vm instanceof org.alloclab.vmem.CommitCache cache) {
+                bytes += cache.flush();
+            }
+            return bytes;
         } finally {
             unlockAll();
         }

@@ -37,7 +37,8 @@ public final class CommonProvider implements AllocatorProvider {
                 ParameterSpec.bytes("small-segment-size", "0", "a small space's segment and commit unit; 0 for the virtual memory's page"),
                 ParameterSpec.choice("threads-mode", "none", "none: one thread at a time; try-next: a lock per space,"
                         + " a thread finding its class's space locked tries the next larger class's", "none", "try-next"),
-                ParameterSpec.count("try-next-limit", 2, "try-next: how many larger classes a thread tries before waiting"));
+                ParameterSpec.count("try-next-limit", 2, "try-next: how many larger classes a thread tries before waiting"),
+                Dsmalloc.COMMIT_CACHE);
     }
 
     @Override
@@ -68,6 +69,8 @@ public final class CommonProvider implements AllocatorProvider {
         }
         var mode = CommonAllocator.ThreadsMode.valueOf(
                 parameters.choice("threads-mode").replace('-', '_').toUpperCase(Locale.ROOT));
-        return new CommonAllocator(vm, segment, p, threshold, small, mode, (int) limit);
+        long cache = parameters.bytes("commit-cache");
+        return new CommonAllocator(Dsmalloc.cached(vm, cache, parameters), segment, p, threshold, small, mode,
+                (int) limit, cache > 0);
     }
 }

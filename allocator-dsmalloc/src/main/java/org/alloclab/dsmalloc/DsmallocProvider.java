@@ -29,7 +29,8 @@ public final class DsmallocProvider implements AllocatorProvider {
                 ParameterSpec.bytes("segment-size", "4MiB", "address space reserved per ordinary segment (a multiple of the page)"),
                 ParameterSpec.bytes("segment-threshold", "1MiB", "a request above it gets a segment of its own, released when freed"),
                 ParameterSpec.bytes("page-size", "0", "the unit of commit and decommit, a multiple of the virtual memory's page; 0 for its page"),
-                ParameterSpec.bytes("base-segment", "0", "0: grow by segments; otherwise reserve one base segment of this size at creation and never grow past it"));
+                ParameterSpec.bytes("base-segment", "0", "0: grow by segments; otherwise reserve one base segment of this size at creation and never grow past it"),
+                Dsmalloc.COMMIT_CACHE);
     }
 
     @Override
@@ -48,6 +49,8 @@ public final class DsmallocProvider implements AllocatorProvider {
         if (threshold > segment) {
             throw parameters.invalid("segment-threshold", "must not exceed segment-size (" + segment + ")");
         }
-        return new Dsmalloc(vm, page, segment, threshold, parameters.bytes("base-segment"));
+        long cache = parameters.bytes("commit-cache");
+        return new Dsmalloc(Dsmalloc.cached(vm, cache, parameters), page, segment, threshold,
+                parameters.bytes("base-segment"), cache > 0 ? 1 : 0);
     }
 }

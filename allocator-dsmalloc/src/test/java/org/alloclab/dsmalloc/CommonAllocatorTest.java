@@ -25,8 +25,11 @@ class CommonAllocatorTest {
 
     private final SimulatedVirtualMemory vm = new SimulatedVirtualMemory(4 * Sizes.KiB, Sizes.GiB, 64 * Sizes.GiB);
 
+    /** With {@code commit-cache = 0} unless given: these are the strict rules (see {@link DeployedCacheTest}). */
     private CommonAllocator common(Map<String, String> parameters) {
-        return (CommonAllocator) new CommonProvider().create(parameters, vm);
+        var p = new java.util.HashMap<String, String>(parameters);
+        p.putIfAbsent("commit-cache", "0");
+        return (CommonAllocator) new CommonProvider().create(p, vm);
     }
 
     @AfterEach
