@@ -14,6 +14,11 @@ import java.util.Arrays;
  * node if it is big enough, else go right. That is exactly the block a first-fit walk of the list
  * stops at, so the two mechanisms place every block alike.
  *
+ * <p>Each node also holds its block's room for a 16-byte-aligned request (the largest request that fits
+ * after the block's alignment gap) and the subtree's largest such room: replayed traces ask for
+ * malloc's 16-byte alignment on every call, and half the blocks need a gap for it, so without this
+ * second maximum a search would pass over every block big enough by size but not after its gap.
+ *
  * <p>Nodes live in parallel primitive arrays, index 0 being the empty tree (size and maximum 0), so a
  * free block costs no object and the tree makes no garbage in the steady state. Priorities come from a
  * fixed-seed generator: the shape, and so the search cost counted in {@link #takeVisits()}, is the same
@@ -25,6 +30,8 @@ final class FitTree {
     private long[] block = new long[64];
     private long[] size = new long[64];
     private long[] max = new long[64];
+    private long[] room16 = new long[64];
+    private long[] max16 = new long[64];
     private int[] left = new int[64];
     private int[] right = new int[64];
     private int[] priority = new int[64];
@@ -76,9 +83,13 @@ final class FitTree {
         return size[node];
     }
 
-    /** Adds a block under a key no node has. */
-    void add(long k, long b, long s) {
-        int n = newNode(k, b, s);
+    long room16(int node) {
+        return room16[node];
+    }
+
+    /** Adds a block of size {@code s} and 16-byte-aligned room {@code r} under a key no node has. */
+    void add(long k, long b, long s, long r) {
+        int n = newNode(k, b, s, r);
         root = insert(root, n);
         count++;
     }
@@ -96,10 +107,10 @@ final class FitTree {
         return removedSize;
     }
 
-    /** Sets the size of the node with key {@code k}; returns the old size. */
-    long resize(long k, long s) {
+    /** Sets the size and aligned room of the node with key {@code k}; returns the old size. */
+    long resize(long k, long s, long r) {
         removedSize = -1;
-        resize(root, k, s);
+        resize(root, k, s, r);
         return removedSize;
     }
 
@@ -143,32 +154,35 @@ final class FitTree {
         return best;
     }
 
-    /** The node of smallest key at least {@code k} whose size is at least {@code need}, or 0. */
-    int firstFit(long k, long need) {
-        return from(root, k, need);
+    /**
+     * The node of smallest key at least {@code k} whose size is at least {@code need}, or with
+     * {@code aligned16} whose room for a 16-byte-aligned request is; 0 when there is none.
+     */
+    int firstFit(long k, long need, boolean aligned16) {
+        return aligned16 ? from(root, k, need, room16, max16) : from(root, k, need, size, max);
     }
 
-    private int from(int t, long k, long need) {
+    private int from(int t, long k, long need, long[] size, long[] max) {
         while (t != 0 && max[t] >= need) {
             visits++;
             if (key[t] < k) {
                 t = right[t];
                 continue;
             }
-            int r = from(left[t], k, need);
+            int r = from(left[t], k, need, size, max);
             if (r != 0) {
                 return r;
             }
             if (size[t] >= need) {
                 return t;
             }
-            return leftmost(right[t], need);   // every key there is above k
+            return leftmost(right[t], need, size, max);   // every key there is above k
         }
         return 0;
     }
 
     /** The first node of subtree {@code t} in key order whose size is at least {@code need}, or 0. */
-    private int leftmost(int t, long need) {
+    private int leftmost(int t, long need, long[] size, long[] max) {
         if (max[t] < need) {
             return 0;
         }
@@ -188,7 +202,7 @@ final class FitTree {
 
     private long removedSize;
 
-    private int newNode(long k, long b, long s) {
+    private int newNode(long k, long b, long s, long r) {
         int n;
         if (recycled != 0) {
             n = recycled;
@@ -206,6 +220,8 @@ final class FitTree {
         block[n] = b;
         size[n] = s;
         max[n] = s;
+        room16[n] = r;
+        max16[n] = r;
         left[n] = 0;
         right[n] = 0;
         priority[n] = seed;
@@ -218,6 +234,8 @@ final class FitTree {
         block = Arrays.copyOf(block, n);
         size = Arrays.copyOf(size, n);
         max = Arrays.copyOf(max, n);
+        room16 = Arrays.copyOf(room16, n);
+        max16 = Arrays.copyOf(max16, n);
         left = Arrays.copyOf(left, n);
         right = Arrays.copyOf(right, n);
         priority = Arrays.copyOf(priority, n);
@@ -225,6 +243,7 @@ final class FitTree {
 
     private void pull(int t) {
         max[t] = Math.max(size[t], Math.max(max[left[t]], max[right[t]]));
+        max16[t] = Math.max(room16[t], Math.max(max16[left[t]], max16[right[t]]));
     }
 
     private int insert(int t, int n) {
@@ -302,17 +321,18 @@ final class FitTree {
         return t;
     }
 
-    private void resize(int t, long k, long s) {
+    private void resize(int t, long k, long s, long r) {
         if (t == 0) {
             throw new IllegalStateException("free-block tree: no block under key " + Long.toHexString(k));
         }
         if (key[t] == k) {
             removedSize = size[t];
             size[t] = s;
+            room16[t] = r;
         } else if (k < key[t]) {
-            resize(left[t], k, s);
+            resize(left[t], k, s, r);
         } else {
-            resize(right[t], k, s);
+            resize(right[t], k, s, r);
         }
         pull(t);
     }

@@ -458,10 +458,19 @@ public final class FreeListAllocator extends AbstractAllocator {
         return ((size >>> 3) << 32 | ((block - base) >>> 3)) ^ Long.MIN_VALUE;
     }
 
+    /**
+     * The largest request of 16-byte alignment that fits free {@code block} after its alignment gap:
+     * {@code fits(block, size, need, 16)} exactly when {@code need <= room16(block, size)}.
+     */
+    private static long room16(long block, long size) {
+        return block + size - (payloadIn(block, 16) - WORD);
+    }
+
     private void indexAdd(long block, long size) {
-        inOrder.add(orderKey(block), block, size);
+        long room = room16(block, size);
+        inOrder.add(orderKey(block), block, size, room);
         if (bySize != null) {
-            bySize.add(sizeKey(block, size), block, size);
+            bySize.add(sizeKey(block, size), block, size, room);
         }
     }
 
@@ -475,10 +484,10 @@ public final class FreeListAllocator extends AbstractAllocator {
     /** Records a new size of free {@code block}, which stays in its list place. */
     private void resizeFree(long block, long size) {
         if (inOrder != null) {
-            long old = inOrder.resize(orderKey(block), size);
+            long old = inOrder.resize(orderKey(block), size, room16(block, size));
             if (bySize != null) {
                 bySize.remove(sizeKey(block, old));
-                bySize.add(sizeKey(block, size), block, size);
+                bySize.add(sizeKey(block, size), block, size, room16(block, size));
             }
         }
     }
@@ -538,9 +547,9 @@ public final class FreeListAllocator extends AbstractAllocator {
             long oldKey = orderKey(old);
             indexRemove(oldKey, old);
             long key = policy.order == Order.ADDRESS ? block : (oldKey & -(1L << 32)) | ((block - base) >>> 3);
-            inOrder.add(key, block, size);
+            inOrder.add(key, block, size, room16(block, size));
             if (bySize != null) {
-                bySize.add(sizeKey(block, size), block, size);
+                bySize.add(sizeKey(block, size), block, size, room16(block, size));
             }
         }
         long next = next(old);
@@ -663,8 +672,9 @@ public final class FreeListAllocator extends AbstractAllocator {
      * it). Best fit: the smallest (size, address) of at least (need, 0) in {@link #bySize}, which is the
      * list's choice because its walk keeps the first, lowest-addressed, of the smallest fitting blocks.
      * An aligned request fits a block only if it fits after the block's alignment gap, which the size
-     * alone does not tell; since fitting implies {@code size >= need}, the candidates are visited in the
-     * order the list would visit them and the first that fits is taken, as the list takes it.
+     * alone does not tell: for 16-byte alignment the trees keep each block's room after its gap, for
+     * larger ones the candidates big enough by size are visited in the order the list would visit them
+     * and the first that fits is taken, as the list takes it (fitting implies {@code size >= need}).
      */
     private long treeSearch(long need, long alignment) {
         switch (policy.search) {
@@ -681,7 +691,9 @@ public final class FreeListAllocator extends AbstractAllocator {
                 return firstFitFrom(Long.MIN_VALUE, need, alignment);
             }
             case BEST -> {
-                for (int n = bySize.ceiling(sizeKey(base, need)); n != 0; n = bySize.ceiling(bySize.key(n) + 1)) {
+                boolean aligned16 = alignment == 16;
+                for (int n = bySize.firstFit(sizeKey(base, need), need, aligned16); n != 0;
+                        n = bySize.firstFit(bySize.key(n) + 1, need, aligned16)) {
                     long b = bySize.block(n);
                     if (fits(b, bySize.size(n), need, alignment)) {
                         return b;
@@ -693,9 +705,15 @@ public final class FreeListAllocator extends AbstractAllocator {
         }
     }
 
-    /** The first block at or after list key {@code key} that fits, or 0. */
+    /**
+     * The first block at or after list key {@code key} that fits, or 0. A 16-byte alignment, malloc's,
+     * which every replayed call asks for, is answered by the trees' second maximum in one descent;
+     * larger ones visit the candidates big enough by size until one fits after its gap.
+     */
     private long firstFitFrom(long key, long need, long alignment) {
-        for (int n = inOrder.firstFit(key, need); n != 0; n = inOrder.firstFit(inOrder.key(n) + 1, need)) {
+        boolean aligned16 = alignment == 16;
+        for (int n = inOrder.firstFit(key, need, aligned16); n != 0;
+                n = inOrder.firstFit(inOrder.key(n) + 1, need, aligned16)) {
             long b = inOrder.block(n);
             if (fits(b, inOrder.size(n), need, alignment)) {
                 return b;
@@ -1078,6 +1096,7 @@ public final class FreeListAllocator extends AbstractAllocator {
             check(n != 0 && inOrder.block(n) == f, f, "the list-order tree has the list's blocks in list order");
             check(inOrder.key(n) == orderKey(f), f, "the block's key in the list-order tree is its list key");
             check(inOrder.size(n) == sizeOf(f), f, "the list-order tree has the block's size");
+            check(inOrder.room16(n) == room16(f, sizeOf(f)), f, "the list-order tree has the block's aligned room");
             if (bySize != null) {
                 int s = bySize.find(sizeKey(f, sizeOf(f)));
                 check(s != 0 && bySize.block(s) == f, f, "the size-ordered tree has the block under its size");

@@ -70,7 +70,8 @@ class MechanismDifferentialTest {
                 int op = r.nextInt(100);
                 if (op < 50 || live.isEmpty()) {
                     long size = size(r);
-                    long alignment = r.nextInt(10) == 0 ? 16L << r.nextInt(8) : 8;
+                    int a16 = r.nextInt(10);     // 8, malloc's 16 (what replays ask), or larger
+                    long alignment = a16 < 4 ? 8 : a16 < 9 ? 16 : 32L << r.nextInt(7);
                     long a = list.allocate(size, alignment);
                     long b = tree.allocate(size, alignment);
                     long offset = a == 0 ? -1 : a - list.heapBase();
