@@ -88,11 +88,23 @@ import org.alloclab.api.VirtualMemory;
  * </table>
  * A block merged on free counts as newly freed: in a LIFO or FIFO list it goes to the head or the tail;
  * in an address-ordered list it takes the place of the free neighbour it absorbed, or is inserted at its
- * address. Best fit is implemented as the plain list search the literature measures, not with a
- * size-ordered tree, so its search cost is honest too ({@code search_probes} counts blocks examined).
+ * address.
+ *
+ * <h2>Mechanisms</h2>
+ * The policies above are defined by the list and its walk, and {@code mechanism = list} runs exactly
+ * that: the specification, whose {@code search_probes} count the blocks the literature's search
+ * examines. At O(F) a search it is far too slow to replay a real program's trace (hundreds of
+ * microseconds an event on a long free list), so the default, {@code mechanism = tree}, keeps the same
+ * list and adds {@link FitTree}s that find the same block in O(log F): the free blocks keyed by list
+ * position with each node holding its subtree's largest size (the first block in list order that fits
+ * is one descent; next fit starts the descent at the rover's key and wraps), and for best fit a tree
+ * keyed by (size, address), whose least key of at least the request is the list walk's choice (the
+ * smallest fitting block, ties to the lowest address). An address-ordered insertion finds its place in
+ * the tree too. The placements are identical, which a differential test checks on long random
+ * sequences; only {@code search_probes} differs (tree nodes examined).
  *
  * <h2>Costs</h2>
- * F is the number of free blocks.
+ * F is the number of free blocks; the figures are the list mechanism's, the tree mechanism's follow.
  * <ul>
  *   <li>allocate: O(F) for every policy in the worst case (best fit: always O(F) unless an exact fit
  *       turns up); the split is O(1).</li>
@@ -104,6 +116,9 @@ import org.alloclab.api.VirtualMemory;
  *   <li>stats: O(F) (the largest free block is found by a walk of the list); verify: O(heap blocks);
  *       reset: O(1).</li>
  * </ul>
+ * With {@code mechanism = tree}: allocate and free O(log F) (an aligned request may pass over blocks
+ * big enough by size but not after their alignment gap, each O(log F)); stats O(1); verify also checks
+ * the trees against the list, O(F log F).
  *
  * <h2>Bad frees</h2>
  * An address outside the heap, not 8-byte aligned, not preceded by a valid tag whose footer agrees (an
@@ -176,6 +191,51 @@ public final class FreeListAllocator extends AbstractAllocator {
         }
     }
 
+    /**
+     * How a policy's choice is found. Both make exactly the same choices (the differential tests
+     * replay long sequences through both and require the same address for every allocation); they
+     * differ only in cost.
+     */
+    public enum Mechanism {
+        /**
+         * The specification: the free list alone, walked from its head (or the rover) as the literature
+         * describes, O(F) a search.
+         */
+        LIST("list"),
+        /**
+         * The list plus a {@link FitTree} over it in list order, each node holding its subtree's largest
+         * block, that finds the first fitting block in list order in O(log F), and for best fit a second
+         * tree ordered by size then address; an address-ordered insertion finds its place in the tree
+         * instead of walking the list.
+         */
+        TREE("tree");
+
+        private final String id;
+
+        Mechanism(String id) {
+            this.id = id;
+        }
+
+        /** The parameter value: {@code list} or {@code tree}. */
+        public String id() {
+            return id;
+        }
+
+        /**
+         * The mechanism called {@code id}.
+         *
+         * @throws IllegalArgumentException when there is none of that name
+         */
+        public static Mechanism of(String id) {
+            for (Mechanism m : values()) {
+                if (m.id.equals(id)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("freelist: no mechanism '" + id + "' (mechanisms: list, tree)");
+        }
+    }
+
     /** Where a newly freed block goes in the list. */
     private enum Order { LIFO, FIFO, ADDRESS }
 
@@ -189,6 +249,9 @@ public final class FreeListAllocator extends AbstractAllocator {
     private final Region region;
     private final Memory memory;
     private final Policy policy;
+    private final Mechanism mechanism;
+    private final FitTree inOrder;   // tree mechanism: the free blocks in list order; null for the list
+    private final FitTree bySize;    // tree mechanism, best fit: the free blocks by size, then address
     private final long base;
     private final long limit;
     private final long firstBlock;   // base + 8, after the prologue tag
@@ -214,12 +277,15 @@ public final class FreeListAllocator extends AbstractAllocator {
     private long inPlaceReallocations;
     private long resets;
 
-    private FreeListAllocator(VirtualMemory vm, Region region, Policy policy) {
+    private FreeListAllocator(VirtualMemory vm, Region region, Policy policy, Mechanism mechanism) {
         super("freelist." + policy.id, CAPABILITIES);
         this.vm = vm;
         this.region = region;
         this.memory = vm.memory();
         this.policy = policy;
+        this.mechanism = mechanism;
+        this.inOrder = mechanism == Mechanism.TREE ? new FitTree() : null;
+        this.bySize = mechanism == Mechanism.TREE && policy.search == Search.BEST ? new FitTree() : null;
         this.base = region.address();
         this.limit = region.end();
         this.firstBlock = base + WORD;
@@ -235,6 +301,14 @@ public final class FreeListAllocator extends AbstractAllocator {
      * @throws IllegalStateException    when {@code vm} cannot reserve or commit that much
      */
     public static FreeListAllocator create(VirtualMemory vm, long capacity, Policy policy) {
+        return create(vm, capacity, policy, Mechanism.TREE);
+    }
+
+    /**
+     * As {@link #create(VirtualMemory, long, Policy)}, searching with {@code mechanism}: the same
+     * placements either way, {@link Mechanism#LIST} being the plain specification.
+     */
+    public static FreeListAllocator create(VirtualMemory vm, long capacity, Policy policy, Mechanism mechanism) {
         String name = "freelist." + policy.id;
         if (capacity < 1 || capacity > BoundaryTag.MAX_HEAP) {
             throw new IllegalArgumentException(name + ": capacity must be from 1 byte to "
@@ -255,12 +329,17 @@ public final class FreeListAllocator extends AbstractAllocator {
             throw new IllegalStateException(name + ": could not commit its " + Sizes.format(region.bytes())
                     + " heap from " + vm.kind() + " virtual memory");
         }
-        return new FreeListAllocator(vm, region, policy);
+        return new FreeListAllocator(vm, region, policy, mechanism);
     }
 
     /** The placement policy. */
     public Policy policy() {
         return policy;
+    }
+
+    /** How the policy's choices are found. */
+    public Mechanism mechanism() {
+        return mechanism;
     }
 
     /** The address of the heap's first byte (the prologue tag). */
@@ -288,6 +367,12 @@ public final class FreeListAllocator extends AbstractAllocator {
         tail = 0;
         rover = 0;
         freeBlocks = 0;
+        if (inOrder != null) {
+            inOrder.clear();
+            if (bySize != null) {
+                bySize.clear();
+            }
+        }
         long size = end - firstBlock;
         tag(firstBlock, size, false, 0);
         setStamp(firstBlock, ++clock);
@@ -348,8 +433,70 @@ public final class FreeListAllocator extends AbstractAllocator {
         memory.putLong(block + STAMP, stamp);
     }
 
-    /** Links {@code block} after {@code after}, or at the head when {@code after} is 0. */
+    // ---- the tree mechanism's keys and index ------------------------------------------------------------
+
+    /**
+     * The key of free {@code block} in {@link #inOrder}: its position in the list. In an address-ordered
+     * list that is the address. In a LIFO or FIFO list it is the stamp (descending or ascending), then the
+     * address: stamps follow list order ({@link #doVerify()} checks it), and the only blocks that share a
+     * stamp are the pieces one block was split into, which sit on the list in address order (a leading
+     * gap keeps the block's place and the remainder goes right after it; a block replaced by a remainder
+     * of itself moves up within its own bytes, never past the next piece). Stamps count frees, so they
+     * stay below 2<sup>31</sup> for any replay and the pair fits one {@code long}. The stamp is read from
+     * the block, so this must be called while the block's stamp is intact.
+     */
+    private long orderKey(long block) {
+        return switch (policy.order) {
+            case ADDRESS -> block;
+            case FIFO -> (stamp(block) << 32) | ((block - base) >>> 3);
+            case LIFO -> (-stamp(block) << 32) | ((block - base) >>> 3);
+        };
+    }
+
+    /** The key of a free block in {@link #bySize}: size, then address, compared as one unsigned number. */
+    private long sizeKey(long block, long size) {
+        return ((size >>> 3) << 32 | ((block - base) >>> 3)) ^ Long.MIN_VALUE;
+    }
+
+    /**
+     * The largest request of 16-byte alignment that fits free {@code block} after its alignment gap:
+     * {@code fits(block, size, need, 16)} exactly when {@code need <= room16(block, size)}.
+     */
+    private static long room16(long block, long size) {
+        return block + size - (payloadIn(block, 16) - WORD);
+    }
+
+    private void indexAdd(long block, long size) {
+        long room = room16(block, size);
+        inOrder.add(orderKey(block), block, size, room);
+        if (bySize != null) {
+            bySize.add(sizeKey(block, size), block, size, room);
+        }
+    }
+
+    private void indexRemove(long key, long block) {
+        long size = inOrder.remove(key);
+        if (bySize != null) {
+            bySize.remove(sizeKey(block, size));
+        }
+    }
+
+    /** Records a new size of free {@code block}, which stays in its list place. */
+    private void resizeFree(long block, long size) {
+        if (inOrder != null) {
+            long old = inOrder.resize(orderKey(block), size, room16(block, size));
+            if (bySize != null) {
+                bySize.remove(sizeKey(block, old));
+                bySize.add(sizeKey(block, size), block, size, room16(block, size));
+            }
+        }
+    }
+
+    /** Links {@code block} (already tagged and stamped) after {@code after}, or at the head when {@code after} is 0. */
     private void linkAfter(long after, long block) {
+        if (inOrder != null) {
+            indexAdd(block, sizeOf(block));
+        }
         long next = after == 0 ? head : next(after);
         setPrev(block, after);
         setNext(block, next);
@@ -368,6 +515,9 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     /** Unlinks {@code block}; a rover on it moves to the block after it. */
     private void unlink(long block) {
+        if (inOrder != null) {
+            indexRemove(orderKey(block), block);
+        }
         long next = next(block);
         long prev = prev(block);
         if (prev == 0) {
@@ -387,11 +537,21 @@ public final class FreeListAllocator extends AbstractAllocator {
     }
 
     /**
-     * Puts {@code block} in the list position of {@code old}. Reads {@code old}'s links before writing
-     * {@code block}'s, so {@code block} may start inside {@code old}'s first words; {@code block}'s
-     * header is the caller's to write afterwards.
+     * Puts {@code block}, of {@code size} bytes, in the list position of {@code old}, keeping its stamp.
+     * Reads {@code old}'s links and stamp before writing {@code block}'s, so {@code block} may start
+     * inside {@code old}'s first words; {@code block}'s header and stamp are the caller's to write
+     * afterwards.
      */
-    private void replace(long old, long block) {
+    private void replace(long old, long block, long size) {
+        if (inOrder != null) {
+            long oldKey = orderKey(old);
+            indexRemove(oldKey, old);
+            long key = policy.order == Order.ADDRESS ? block : (oldKey & -(1L << 32)) | ((block - base) >>> 3);
+            inOrder.add(key, block, size, room16(block, size));
+            if (bySize != null) {
+                bySize.add(sizeKey(block, size), block, size, room16(block, size));
+            }
+        }
         long next = next(old);
         long prev = prev(old);
         setPrev(block, prev);
@@ -419,8 +579,13 @@ public final class FreeListAllocator extends AbstractAllocator {
             case FIFO -> linkAfter(tail, block);
             case ADDRESS -> {
                 long after = 0;
-                for (long b = head; b != 0 && b < block; b = next(b)) {
-                    after = b;
+                if (inOrder != null) {
+                    int below = inOrder.below(block);
+                    after = below == 0 ? 0 : inOrder.block(below);
+                } else {
+                    for (long b = head; b != 0 && b < block; b = next(b)) {
+                        after = b;
+                    }
                 }
                 linkAfter(after, block);
             }
@@ -447,6 +612,11 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     /** The free block the policy chooses for a block of {@code need} bytes, or 0. */
     private long search(long need, long alignment) {
+        if (inOrder != null) {
+            long chosen = treeSearch(need, alignment);
+            probes += inOrder.takeVisits() + (bySize != null ? bySize.takeVisits() : 0);
+            return chosen;
+        }
         switch (policy.search) {
             case FIRST -> {
                 for (long b = head; b != 0; b = next(b)) {
@@ -496,6 +666,63 @@ public final class FreeListAllocator extends AbstractAllocator {
     }
 
     /**
+     * The list search's choice, found in the trees. First fit: the first block in list order whose size
+     * is at least {@code need}, one descent of {@link #inOrder}. Next fit: the same from the rover's key,
+     * then from the head (a block found there lies before the rover, as the list's wrapped walk finds
+     * it). Best fit: the smallest (size, address) of at least (need, 0) in {@link #bySize}, which is the
+     * list's choice because its walk keeps the first, lowest-addressed, of the smallest fitting blocks.
+     * An aligned request fits a block only if it fits after the block's alignment gap, which the size
+     * alone does not tell: for 16-byte alignment the trees keep each block's room after its gap, for
+     * larger ones the candidates big enough by size are visited in the order the list would visit them
+     * and the first that fits is taken, as the list takes it (fitting implies {@code size >= need}).
+     */
+    private long treeSearch(long need, long alignment) {
+        switch (policy.search) {
+            case FIRST -> {
+                return firstFitFrom(Long.MIN_VALUE, need, alignment);
+            }
+            case NEXT -> {
+                if (rover != 0) {
+                    long b = firstFitFrom(rover, need, alignment);
+                    if (b != 0) {
+                        return b;
+                    }
+                }
+                return firstFitFrom(Long.MIN_VALUE, need, alignment);
+            }
+            case BEST -> {
+                boolean aligned16 = alignment == 16;
+                for (int n = bySize.firstFit(sizeKey(base, need), need, aligned16); n != 0;
+                        n = bySize.firstFit(bySize.key(n) + 1, need, aligned16)) {
+                    long b = bySize.block(n);
+                    if (fits(b, bySize.size(n), need, alignment)) {
+                        return b;
+                    }
+                }
+                return 0;
+            }
+            default -> throw new AssertionError(policy);
+        }
+    }
+
+    /**
+     * The first block at or after list key {@code key} that fits, or 0. A 16-byte alignment, malloc's,
+     * which every replayed call asks for, is answered by the trees' second maximum in one descent;
+     * larger ones visit the candidates big enough by size until one fits after its gap.
+     */
+    private long firstFitFrom(long key, long need, long alignment) {
+        boolean aligned16 = alignment == 16;
+        for (int n = inOrder.firstFit(key, need, aligned16); n != 0;
+                n = inOrder.firstFit(inOrder.key(n) + 1, need, aligned16)) {
+            long b = inOrder.block(n);
+            if (fits(b, inOrder.size(n), need, alignment)) {
+                return b;
+            }
+        }
+        return 0;
+    }
+
+    /**
      * Carves an allocated block for {@code requested} bytes out of the free {@code block}: a leading gap
      * (aligned requests) stays free in the block's list place, a trailing remainder of at least the
      * minimum block becomes free after it; both keep the block's stamp.
@@ -514,6 +741,7 @@ public final class FreeListAllocator extends AbstractAllocator {
         if (gap > 0) {
             splits++;
             tag(block, gap, false, 0);
+            resizeFree(block, gap);
             after = next(block);
             if (remainder > 0) {
                 long r = start + allocated;
@@ -525,7 +753,7 @@ public final class FreeListAllocator extends AbstractAllocator {
             }
         } else if (remainder > 0) {
             long r = block + allocated;
-            replace(block, r);
+            replace(block, r, remainder);
             tag(r, remainder, false, 0);
             setStamp(r, stamp);
             splits++;
@@ -640,10 +868,11 @@ public final class FreeListAllocator extends AbstractAllocator {
                 }
                 long merged = block + size + rightSize - left;
                 tag(left, merged, false, 0);
+                resizeFree(left, merged);
                 setStamp(left, ++clock);
             } else if (rightSize > 0) {                        // takes the right block's place
                 coalesces++;
-                replace(right, block);
+                replace(right, block, size + rightSize);
                 tag(block, size + rightSize, false, 0);
                 setStamp(block, ++clock);
             } else {
@@ -694,7 +923,7 @@ public final class FreeListAllocator extends AbstractAllocator {
             if (kept < combined) {
                 long r = block + kept;
                 long stamp = stamp(right);
-                replace(right, r);
+                replace(right, r, combined - kept);
                 tag(r, combined - kept, false, 0);
                 setStamp(r, stamp);
                 splits++;
@@ -764,8 +993,12 @@ public final class FreeListAllocator extends AbstractAllocator {
     @Override
     protected AllocatorStats doStats() {
         long largest = 0;
-        for (long b = head; b != 0; b = next(b)) {
-            largest = Math.max(largest, sizeOf(b));
+        if (inOrder != null) {
+            largest = inOrder.largest();
+        } else {
+            for (long b = head; b != 0; b = next(b)) {
+                largest = Math.max(largest, sizeOf(b));
+            }
         }
         long heap = limit - base;
         return AllocatorStats.builder()
@@ -783,7 +1016,9 @@ public final class FreeListAllocator extends AbstractAllocator {
                         + " (external fragmentation = 1 - largest_free_block / free_bytes)")
                 .count(AllocatorStats.ALLOCATIONS, allocations, "blocks handed out, moved reallocations included")
                 .count(AllocatorStats.FAILED_ALLOCATIONS, failedAllocations, "requests that returned 0")
-                .count("search_probes", probes, "free blocks examined by placement searches")
+                .count("search_probes", probes, mechanism == Mechanism.LIST
+                        ? "free blocks examined by placement searches"
+                        : "tree nodes examined by placement searches (mechanism = tree)")
                 .count("splits", splits, "free blocks split by allocations, aligned gaps and shrinking reallocations")
                 .count("coalesces", coalesces, "merges of a freed block with a free neighbour")
                 .count("in_place_reallocations", inPlaceReallocations, "reallocations that did not move the block")
@@ -846,7 +1081,34 @@ public final class FreeListAllocator extends AbstractAllocator {
         check(seen.size() == free.size(), head, "every free block is on the list (" + seen.size() + " of "
                 + free.size() + ")");
         check(rover == 0 || seen.contains(rover), rover, "the rover is on the list");
+        if (inOrder != null) {
+            verifyTrees();
+        }
         check(vm.isCommitted(base, limit - base), base, "the heap is committed");
+    }
+
+    /** The trees hold exactly the list's blocks, in list order, with their sizes. */
+    private void verifyTrees() {
+        check(inOrder.count() == freeBlocks, head, "the list-order tree holds " + inOrder.count() + " blocks, the"
+                + " list " + freeBlocks);
+        int n = inOrder.ceiling(Long.MIN_VALUE);
+        for (long f = head; f != 0; f = next(f)) {
+            check(n != 0 && inOrder.block(n) == f, f, "the list-order tree has the list's blocks in list order");
+            check(inOrder.key(n) == orderKey(f), f, "the block's key in the list-order tree is its list key");
+            check(inOrder.size(n) == sizeOf(f), f, "the list-order tree has the block's size");
+            check(inOrder.room16(n) == room16(f, sizeOf(f)), f, "the list-order tree has the block's aligned room");
+            if (bySize != null) {
+                int s = bySize.find(sizeKey(f, sizeOf(f)));
+                check(s != 0 && bySize.block(s) == f, f, "the size-ordered tree has the block under its size");
+            }
+            n = inOrder.key(n) == Long.MAX_VALUE ? 0 : inOrder.ceiling(inOrder.key(n) + 1);
+        }
+        check(n == 0, head, "the list-order tree has no block beyond the list's");
+        check(bySize == null || bySize.count() == freeBlocks, head, "the size-ordered tree holds every free block once");
+        inOrder.takeVisits();
+        if (bySize != null) {
+            bySize.takeVisits();
+        }
     }
 
     private void check(boolean invariant, long at, String what) {

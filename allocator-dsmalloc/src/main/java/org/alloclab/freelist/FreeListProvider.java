@@ -14,14 +14,14 @@ import org.alloclab.api.VirtualMemory;
  * <table>
  *   <caption>Names</caption>
  *   <tr><th>name</th><th>parameters</th><th>creates</th></tr>
- *   <tr><td>{@code freelist}</td><td>{@code capacity} (64MiB), {@code policy} (first-fit-address)</td>
+ *   <tr><td>{@code freelist}</td><td>{@code capacity} (64MiB), {@code mechanism} (tree), {@code policy} (first-fit-address)</td>
  *       <td>the allocator with the policy named by the parameter: a sweep over policies is one list
  *       value, {@code policy = [first-fit-lifo, best-fit]}</td></tr>
- *   <tr><td>{@code freelist.first-fit-lifo}</td><td>{@code capacity}</td><td>{@code policy = first-fit-lifo}</td></tr>
- *   <tr><td>{@code freelist.first-fit-fifo}</td><td>{@code capacity}</td><td>{@code policy = first-fit-fifo}</td></tr>
- *   <tr><td>{@code freelist.first-fit-address}</td><td>{@code capacity}</td><td>{@code policy = first-fit-address}</td></tr>
- *   <tr><td>{@code freelist.next-fit}</td><td>{@code capacity}</td><td>{@code policy = next-fit}</td></tr>
- *   <tr><td>{@code freelist.best-fit}</td><td>{@code capacity}</td><td>{@code policy = best-fit}</td></tr>
+ *   <tr><td>{@code freelist.first-fit-lifo}</td><td>{@code capacity}, {@code mechanism}</td><td>{@code policy = first-fit-lifo}</td></tr>
+ *   <tr><td>{@code freelist.first-fit-fifo}</td><td>{@code capacity}, {@code mechanism}</td><td>{@code policy = first-fit-fifo}</td></tr>
+ *   <tr><td>{@code freelist.first-fit-address}</td><td>{@code capacity}, {@code mechanism}</td><td>{@code policy = first-fit-address}</td></tr>
+ *   <tr><td>{@code freelist.next-fit}</td><td>{@code capacity}, {@code mechanism}</td><td>{@code policy = next-fit}</td></tr>
+ *   <tr><td>{@code freelist.best-fit}</td><td>{@code capacity}, {@code mechanism}</td><td>{@code policy = best-fit}</td></tr>
  * </table>
  * The fixed-policy names read better beside each other in a report; either way the allocator's
  * {@link Allocator#strategy()} is {@code freelist.} and the policy, so results say which policy ran.
@@ -30,6 +30,15 @@ public final class FreeListProvider implements AllocatorProvider {
 
     private static final ParameterSpec CAPACITY = ParameterSpec.bytes("capacity", "64MiB",
             "the heap, reserved and committed at creation (at most 32GiB)");
+
+    /**
+     * The same placements either way: {@code list} is the plain list search the policy is defined by,
+     * kept runnable as the specification the differential tests hold {@code tree} to.
+     */
+    private static final ParameterSpec MECHANISM = ParameterSpec.choice("mechanism", "tree",
+            "how the policy's choice is found, with the same placements either way: list (walk the free list,"
+                    + " O(free blocks), the specification) or tree (augmented balanced trees, O(log free blocks))",
+            "list", "tree");
 
     /** For {@link java.util.ServiceLoader}. */
     public FreeListProvider() {
@@ -51,7 +60,7 @@ public final class FreeListProvider implements AllocatorProvider {
     /** {@code capacity} and {@code policy}. */
     @Override
     public List<ParameterSpec> parameters() {
-        return List.of(CAPACITY, ParameterSpec.choice("policy", FreeListAllocator.Policy.FIRST_FIT_ADDRESS.id(),
+        return List.of(CAPACITY, MECHANISM, ParameterSpec.choice("policy", FreeListAllocator.Policy.FIRST_FIT_ADDRESS.id(),
                 "placement: first fit over a LIFO, FIFO or address-ordered free list, next fit (roving pointer),"
                         + " best fit (exhaustive search)", FreeListAllocator.Policy.ids()));
     }
@@ -75,7 +84,8 @@ public final class FreeListProvider implements AllocatorProvider {
             throw parameters.invalid("capacity", "must be at most 32GiB (block sizes and free-list links are"
                     + " 32-bit counts of 8-byte words)");
         }
-        return FreeListAllocator.create(virtualMemory, capacity, policy);
+        return FreeListAllocator.create(virtualMemory, capacity, policy,
+                FreeListAllocator.Mechanism.of(parameters.choice("mechanism")));
     }
 
     /** A provider whose policy is fixed by its name, {@code freelist.<policy>}. */
@@ -104,7 +114,7 @@ public final class FreeListProvider implements AllocatorProvider {
 
         @Override
         public final List<ParameterSpec> parameters() {
-            return List.of(CAPACITY);
+            return List.of(CAPACITY, MECHANISM);
         }
 
         @Override

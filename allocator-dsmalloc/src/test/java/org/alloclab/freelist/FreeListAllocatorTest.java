@@ -383,7 +383,13 @@ class FreeListAllocatorTest {
                 assertThat(a.getClass()).isEqualTo(b.getClass());
             }
         }
-        assertThat(registry.get("freelist.best-fit").parameters()).extracting(p -> p.name()).containsExactly("capacity");
+        assertThat(registry.get("freelist.best-fit").parameters()).extracting(p -> p.name())
+                .containsExactly("capacity", "mechanism");
+        try (Allocator a = registry.get("freelist.best-fit").create(Map.of("capacity", "64KiB"), vm);
+             Allocator b = registry.get("freelist.best-fit").create(Map.of("capacity", "64KiB", "mechanism", "list"), vm)) {
+            assertThat(((FreeListAllocator) a).mechanism()).isEqualTo(FreeListAllocator.Mechanism.TREE);
+            assertThat(((FreeListAllocator) b).mechanism()).isEqualTo(FreeListAllocator.Mechanism.LIST);
+        }
         assertThat(registry.get("freelist").parameters().get(0).defaultValue()).isEqualTo("64MiB");
     }
 
