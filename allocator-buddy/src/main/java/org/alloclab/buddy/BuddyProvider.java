@@ -19,7 +19,7 @@ public final class BuddyProvider implements AllocatorProvider {
     @Override
     public String description() {
         return "binary buddy: power-of-two blocks split on demand and merged with their buddy on free; pages of free"
-                + " blocks of a page or more decommitted, lazily past a share of the pages in use";
+                + " blocks of a page or more decommitted lazily, past a share of the pages in use and a small floor";
     }
 
     @Override
@@ -30,7 +30,9 @@ public final class BuddyProvider implements AllocatorProvider {
                         + " larger requests get regions of their own"),
                 ParameterSpec.count("idle-share", 16, "committed pages of free blocks are kept up to 1/idle-share of the"
                         + " pages in use, then the largest free blocks decommitted; 0 decommits each free block of a page or"
-                        + " more as it forms"));
+                        + " more as it forms"),
+                ParameterSpec.bytes("idle-floor", "256KiB", "bytes of such idle pages kept whatever is in use, as a small"
+                        + " commit cache: a block freed and allocated again costs no system call"));
     }
 
     @Override
@@ -48,6 +50,7 @@ public final class BuddyProvider implements AllocatorProvider {
         if (idleShare < 0) {
             throw parameters.invalid("idle-share", "must be 0 or more");
         }
-        return new BuddyAllocator(vm, (int) min, (int) max, idleShare);
+        long idleFloor = parameters.bytes("idle-floor");
+        return new BuddyAllocator(vm, (int) min, (int) max, idleShare, idleFloor);
     }
 }

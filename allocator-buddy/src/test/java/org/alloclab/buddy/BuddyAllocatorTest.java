@@ -19,8 +19,31 @@ class BuddyAllocatorTest {
 
     private final SimulatedVirtualMemory vm = new SimulatedVirtualMemory(4 * Sizes.KiB, Sizes.GiB, 64 * Sizes.GiB);
 
+    /** A buddy allocator without the idle floor, whose decommits these tests follow page by page. */
     private Allocator buddy() {
-        return Registry.strategies().get("buddy").create(Map.of("min-order", "4", "max-order", "20"), vm);
+        return Registry.strategies().get("buddy").create(Map.of("min-order", "4", "max-order", "20", "idle-floor", "0"), vm);
+    }
+
+    @Test
+    void theIdleFloorKeepsABlockFreedAndAllocatedAgainFreeOfSystemCallsAndBoundsWhatAnEmptyHeapHolds() {
+        Allocator b = Registry.strategies().get("buddy").create(Map.of("min-order", "4", "max-order", "20"), vm);
+        long first = b.allocate(64 * Sizes.KiB);
+        b.free(first);                                             // nothing in use: kept, within 256 KiB
+        long calls = vm.stats().commitCalls() + vm.stats().decommitCalls();
+        for (int i = 0; i < 100; i++) {
+            b.free(b.allocate(64 * Sizes.KiB));
+        }
+        assertThat(vm.stats().commitCalls() + vm.stats().decommitCalls()).as("system calls in 100 pairs").isEqualTo(calls);
+        assertThat(vm.stats().committedBytes()).isLessThanOrEqualTo(256 * Sizes.KiB);
+        long[] big = new long[8];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = b.allocate(64 * Sizes.KiB);                   // 512 KiB in use
+        }
+        for (long x : big) {
+            b.free(x);
+        }
+        assertThat(vm.stats().committedBytes()).as("an empty heap holds at most the floor").isLessThanOrEqualTo(256 * Sizes.KiB);
+        b.verify();
     }
 
     @AfterEach
