@@ -29,9 +29,15 @@ import org.alloclab.api.VirtualMemory;
  * and Critical Review", IWMM 1995, separate exactly these two from mechanism).
  *
  * <h2>Heap</h2>
- * The whole capacity is reserved and committed from the {@link VirtualMemory} at creation: a plain
- * fixed heap, the setting of fragmentation studies ("first fit over a 10 MiB buffer"). Nothing is
- * committed or decommitted afterwards; running out of heap is {@code allocate} returning 0.
+ * The whole capacity is reserved from the {@link VirtualMemory} at creation. By default ({@code heap = grow})
+ * it is committed as its high-water mark rises, a page at a time, as {@code sbrk} grows a C program's heap —
+ * its first and last pages at creation, the last because the top free block's footer lives there — and
+ * never given back: the footprint is the highest address the policy used, which is how Johnstone and Wilson
+ * measured placement policies. Each placement commits, before it writes anything, up to the end of the
+ * block plus a minimum block (the tags and links of a remainder); should the virtual memory refuse, the
+ * allocation fails and nothing changed. With {@code heap = fixed} the whole heap is committed at creation,
+ * the setting of fragmentation studies ("first fit over a 10 MiB buffer"). Running out of heap is
+ * {@code allocate} returning 0.
  * <pre>
  *  base                                                                                 limit
  *   | P | hdr | payload ........ | ftr | hdr | next prev stamp ... | ftr | hdr | ... | E |
@@ -256,6 +262,13 @@ public final class FreeListAllocator extends AbstractAllocator {
     private final long limit;
     private final long firstBlock;   // base + 8, after the prologue tag
     private final long end;          // limit - 8: the epilogue tag, one past the last block
+    /** Whether the heap is committed as its high-water mark rises (as {@code sbrk} grows a C heap) or at once. */
+    private final boolean grows;
+    /** The start of the heap's last page, committed from creation: the top free block's footer lives there. */
+    private final long lastPage;
+    /** {@code [base, committedTop)} is committed (and the last page); the heap's high-water mark, in pages. */
+    private long committedTop;
+    private long growCalls;
 
     private long head;               // free list, 0 when empty
     private long tail;
@@ -277,7 +290,7 @@ public final class FreeListAllocator extends AbstractAllocator {
     private long inPlaceReallocations;
     private long resets;
 
-    private FreeListAllocator(VirtualMemory vm, Region region, Policy policy, Mechanism mechanism) {
+    private FreeListAllocator(VirtualMemory vm, Region region, Policy policy, Mechanism mechanism, boolean grows) {
         super("freelist." + policy.id, CAPABILITIES);
         this.vm = vm;
         this.region = region;
@@ -290,6 +303,10 @@ public final class FreeListAllocator extends AbstractAllocator {
         this.limit = region.end();
         this.firstBlock = base + WORD;
         this.end = limit - WORD;
+        this.grows = grows;
+        long page = vm.pageSize();
+        this.lastPage = Math.max(base, limit - page);
+        this.committedTop = grows ? Math.min(lastPage, base + page) : limit;
         format();
     }
 
@@ -309,6 +326,17 @@ public final class FreeListAllocator extends AbstractAllocator {
      * placements either way, {@link Mechanism#LIST} being the plain specification.
      */
     public static FreeListAllocator create(VirtualMemory vm, long capacity, Policy policy, Mechanism mechanism) {
+        return create(vm, capacity, policy, mechanism, true);
+    }
+
+    /**
+     * As {@link #create(VirtualMemory, long, Policy, Mechanism)}; with {@code grows} the heap is reserved at once
+     * but committed only as its high-water mark rises (its first and last pages at creation), as {@code sbrk}
+     * grows a C program's heap, so the footprint measures the policy rather than the capacity; without it the
+     * whole heap is committed at creation.
+     */
+    public static FreeListAllocator create(VirtualMemory vm, long capacity, Policy policy, Mechanism mechanism,
+                                           boolean grows) {
         String name = "freelist." + policy.id;
         if (capacity < 1 || capacity > BoundaryTag.MAX_HEAP) {
             throw new IllegalArgumentException(name + ": capacity must be from 1 byte to "
@@ -324,12 +352,16 @@ public final class FreeListAllocator extends AbstractAllocator {
             throw new IllegalArgumentException(name + ": a capacity of " + Sizes.format(capacity)
                     + " rounds up past the largest heap, " + Sizes.format(BoundaryTag.MAX_HEAP));
         }
-        if (!vm.commit(region.address(), region.bytes())) {
+        long page = vm.pageSize();
+        boolean committed = grows && region.bytes() > 2 * page
+                ? vm.commit(region.address(), page) && vm.commit(region.end() - page, page)
+                : vm.commit(region.address(), region.bytes());
+        if (!committed) {
             vm.release(region);
             throw new IllegalStateException(name + ": could not commit its " + Sizes.format(region.bytes())
                     + " heap from " + vm.kind() + " virtual memory");
         }
-        return new FreeListAllocator(vm, region, policy, mechanism);
+        return new FreeListAllocator(vm, region, policy, mechanism, grows && region.bytes() > 2 * page);
     }
 
     /** The placement policy. */
@@ -378,6 +410,33 @@ public final class FreeListAllocator extends AbstractAllocator {
         setStamp(firstBlock, ++clock);
         linkAfter(0, firstBlock);
         freeBytes = size;
+    }
+
+    /**
+     * Commits the heap up to {@code address} (whole pages) when it grows: every tag and link a placement writes
+     * lies below the block's end plus a minimum block, or in the last page, committed from creation. False when
+     * the virtual memory refuses the commit (its budget is spent): nothing changed.
+     */
+    private boolean reach(long address) {
+        if (address <= committedTop || committedTop >= lastPage) {
+            return true;
+        }
+        long page = vm.pageSize();
+        long top = Math.min(lastPage, (address + page - 1) / page * page);
+        if (top <= committedTop) {
+            return true;
+        }
+        if (!vm.commit(committedTop, top - committedTop)) {
+            return false;
+        }
+        growCalls++;
+        committedTop = top;
+        return true;
+    }
+
+    /** Bytes of the heap committed now: up to the high-water mark, and the last page. */
+    private long committedBytes() {
+        return committedTop >= lastPage ? limit - base : committedTop - base + (limit - lastPage);
     }
 
     private void tag(long block, long size, boolean inUse, long slack) {
@@ -778,6 +837,11 @@ public final class FreeListAllocator extends AbstractAllocator {
             failedAllocations++;
             return 0;
         }
+        long start = (alignment <= WORD ? block + WORD : payloadIn(block, alignment)) - WORD;
+        if (!reach(Math.min(start + need + MIN_BLOCK, block + sizeOf(block)))) {
+            failedAllocations++;                 // the heap could not grow to hold the block: nothing changed
+            return 0;
+        }
         long payload = place(block, need, alignment, size);
         allocations++;
         liveBlocks++;
@@ -917,7 +981,8 @@ public final class FreeListAllocator extends AbstractAllocator {
         }
         long right = block + size;
         long rightTag = header(right);
-        if (!BoundaryTag.inUse(rightTag) && size + BoundaryTag.size(rightTag) >= need) {
+        if (!BoundaryTag.inUse(rightTag) && size + BoundaryTag.size(rightTag) >= need
+                && reach(Math.min(block + need + MIN_BLOCK, right + BoundaryTag.size(rightTag)))) {
             long combined = size + BoundaryTag.size(rightTag);
             long kept = combined - need >= MIN_BLOCK ? need : combined;
             if (kept < combined) {
@@ -1001,12 +1066,15 @@ public final class FreeListAllocator extends AbstractAllocator {
             }
         }
         long heap = limit - base;
+        long committed = committedBytes();
         return AllocatorStats.builder()
                 .bytes(AllocatorStats.LIVE_BYTES, liveBytes, "requested bytes of live blocks")
                 .bytes(AllocatorStats.PEAK_LIVE_BYTES, peakLiveBytes, "highest live_bytes")
                 .count(AllocatorStats.LIVE_BLOCKS, liveBlocks, "live blocks")
-                .bytes(AllocatorStats.COMMITTED_BYTES, heap, "the heap, committed at creation")
-                .bytes(AllocatorStats.PEAK_COMMITTED_BYTES, heap, "highest committed_bytes: the heap")
+                .bytes(AllocatorStats.COMMITTED_BYTES, committed, grows ? "the heap up to its high-water mark (it never shrinks, as sbrk's), and its last page"
+                        : "the heap, committed at creation")
+                .bytes(AllocatorStats.PEAK_COMMITTED_BYTES, committed, "highest committed_bytes: the heap never gives pages back")
+                .count("grow_calls", growCalls, "commits that raised the heap's high-water mark")
                 .bytes(AllocatorStats.RESERVED_BYTES, heap, "address space held: the heap")
                 .bytes(AllocatorStats.OVERHEAD_BYTES, liveBlocks * TAGS, "header and footer words of live blocks")
                 .bytes("usable_bytes", usableBytes, "usable sizes of live blocks (minus live_bytes: internal fragmentation)")
@@ -1084,7 +1152,12 @@ public final class FreeListAllocator extends AbstractAllocator {
         if (inOrder != null) {
             verifyTrees();
         }
-        check(vm.isCommitted(base, limit - base), base, "the heap is committed");
+        check(vm.isCommitted(base, committedTop - base) && vm.isCommitted(lastPage, limit - lastPage), base,
+                "the heap is committed up to its high-water mark and in its last page");
+        for (long blk = firstBlock; blk < end && (blk < committedTop || committedTop >= lastPage); blk += sizeOf(blk)) {
+            check(!BoundaryTag.inUse(header(blk)) || blk + sizeOf(blk) <= committedTop || committedTop >= lastPage, blk,
+                    "a live block lies below the high-water mark");
+        }
     }
 
     /** The trees hold exactly the list's blocks, in list order, with their sizes. */

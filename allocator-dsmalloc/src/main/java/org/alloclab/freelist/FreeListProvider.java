@@ -40,6 +40,11 @@ public final class FreeListProvider implements AllocatorProvider {
                     + " O(free blocks), the specification) or tree (augmented balanced trees, O(log free blocks))",
             "list", "tree");
 
+    /** Committed as it is used, as sbrk grows a C heap, or all at creation. */
+    private static final ParameterSpec HEAP = ParameterSpec.choice("heap", "grow",
+            "grow: reserved at once, committed as the heap's high-water mark rises (as sbrk grows a C heap, so the"
+                    + " footprint measures the policy); fixed: committed whole at creation", "grow", "fixed");
+
     /** For {@link java.util.ServiceLoader}. */
     public FreeListProvider() {
     }
@@ -53,14 +58,14 @@ public final class FreeListProvider implements AllocatorProvider {
     /** One line for listings. */
     @Override
     public String description() {
-        return "boundary-tag allocator over a fixed heap, explicit free list, placement policy chosen by parameter"
+        return "boundary-tag allocator over a heap committed as it grows (or fixed), explicit free list, placement policy chosen by parameter"
                 + " (first fit LIFO/FIFO/address-ordered, next fit, best fit)";
     }
 
     /** {@code capacity} and {@code policy}. */
     @Override
     public List<ParameterSpec> parameters() {
-        return List.of(CAPACITY, MECHANISM, ParameterSpec.choice("policy", FreeListAllocator.Policy.FIRST_FIT_ADDRESS.id(),
+        return List.of(CAPACITY, MECHANISM, HEAP, ParameterSpec.choice("policy", FreeListAllocator.Policy.FIRST_FIT_ADDRESS.id(),
                 "placement: first fit over a LIFO, FIFO or address-ordered free list, next fit (roving pointer),"
                         + " best fit (exhaustive search)", FreeListAllocator.Policy.ids()));
     }
@@ -85,7 +90,7 @@ public final class FreeListProvider implements AllocatorProvider {
                     + " 32-bit counts of 8-byte words)");
         }
         return FreeListAllocator.create(virtualMemory, capacity, policy,
-                FreeListAllocator.Mechanism.of(parameters.choice("mechanism")));
+                FreeListAllocator.Mechanism.of(parameters.choice("mechanism")), parameters.choice("heap").equals("grow"));
     }
 
     /** A provider whose policy is fixed by its name, {@code freelist.<policy>}. */
@@ -114,7 +119,7 @@ public final class FreeListProvider implements AllocatorProvider {
 
         @Override
         public final List<ParameterSpec> parameters() {
-            return List.of(CAPACITY, MECHANISM);
+            return List.of(CAPACITY, MECHANISM, HEAP);
         }
 
         @Override

@@ -384,7 +384,7 @@ class FreeListAllocatorTest {
             }
         }
         assertThat(registry.get("freelist.best-fit").parameters()).extracting(p -> p.name())
-                .containsExactly("capacity", "mechanism");
+                .containsExactly("capacity", "mechanism", "heap");
         try (Allocator a = registry.get("freelist.best-fit").create(Map.of("capacity", "64KiB"), vm);
              Allocator b = registry.get("freelist.best-fit").create(Map.of("capacity", "64KiB", "mechanism", "list"), vm)) {
             assertThat(((FreeListAllocator) a).mechanism()).isEqualTo(FreeListAllocator.Mechanism.TREE);
@@ -408,15 +408,39 @@ class FreeListAllocatorTest {
 
     @Test
     void commitsTheWholeHeapAtCreationAndGivesItBackOnClose() {
-        try (Allocator a = Registry.strategies().get("freelist").create(Map.of("capacity", "100KiB"), vm)) {
+        try (Allocator a = Registry.strategies().get("freelist").create(Map.of("capacity", "100KiB", "heap", "fixed"), vm)) {
             assertThat(vm.stats().committedBytes()).isEqualTo(100 * 1024);
             assertThat(vm.stats().reservedBytes()).isEqualTo(100 * 1024);
             a.allocate(1000);
         }
         assertThat(vm.stats().committedBytes()).isZero();
         assertThat(vm.stats().reservedBytes()).isZero();
-        assertThatThrownBy(() -> Registry.strategies().get("freelist").create(Map.of("capacity", "2MiB"), vm))
+        assertThatThrownBy(() -> Registry.strategies().get("freelist").create(Map.of("capacity", "2MiB", "heap", "fixed"), vm))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not commit");
         assertThat(vm.stats().reservedBytes()).as("the reservation is given back").isZero();
+    }
+
+    @Test
+    void aGrowingHeapIsCommittedUpToItsHighWaterMarkAndNeverShrinks() {
+        try (Allocator a = Registry.strategies().get("freelist").create(Map.of("capacity", "1MiB"), vm)) {
+            assertThat(vm.stats().committedBytes()).as("its first and last pages").isEqualTo(8 * 1024);
+            assertThat(vm.stats().reservedBytes()).isEqualTo(1024 * 1024);
+            long[] blocks = new long[50];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = a.allocate(1000);
+                a.memory().fill(blocks[i], 1000, (byte) i);        // every byte of every block is writable
+            }
+            long high = vm.stats().committedBytes();
+            assertThat(high).isBetween(50 * 1016L, 50 * 1016L + 3 * 4096 + 4096);
+            assertThat(a.stats().get(AllocatorStats.COMMITTED_BYTES)).isEqualTo(high);
+            for (long b : blocks) {
+                a.free(b);
+            }
+            assertThat(vm.stats().committedBytes()).as("as sbrk's heap: it does not shrink").isEqualTo(high);
+            a.verify();
+            assertThat(a.allocate(900 * 1024)).as("grows to hold a large block").isNotZero();
+            assertThat(vm.stats().committedBytes()).isGreaterThan(900 * 1024);
+            a.verify();
+        }
     }
 }
