@@ -42,7 +42,8 @@ class LayeredContractTest {
      */
     private static Map<String, String> strategyParameters(String strategy) {
         if (strategy.startsWith("freelist")) {
-            return Map.of("capacity", "2MiB");
+            // committed whole: a heap that grows would find the budget the guard layer holds spent (as above)
+            return Map.of("capacity", "2MiB", "heap", "fixed");
         }
         return switch (strategy) {
             // their own commit caches hold committed pages of the 1 MiB budget the exhaustion property leaves,
