@@ -93,11 +93,6 @@ public final class JemallocAllocator extends NativeHeapAllocator {
     }
 
     @Override
-    long overheadBytes(long liveBlocks) {
-        return 0;
-    }
-
-    @Override
     void released() {
         Jemalloc.flushAndPurge();
     }

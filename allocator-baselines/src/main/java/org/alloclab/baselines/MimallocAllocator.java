@@ -59,11 +59,6 @@ public final class MimallocAllocator extends NativeHeapAllocator {
     }
 
     @Override
-    long overheadBytes(long liveBlocks) {
-        return 0;
-    }
-
-    @Override
     void released() {
         Mimalloc.collect();
     }

@@ -91,8 +91,10 @@ abstract class NativeHeapAllocator extends AbstractAllocator {
      */
     abstract long footprint(AllocatorStats.Builder extra);
 
-    /** Bookkeeping bytes inside the heap for the live blocks, as far as the heap tells. */
-    abstract long overheadBytes(long liveBlocks);
+    /** Bookkeeping bytes inside the heap for the live blocks, as far as the heap tells: none by default (no header beside a block). */
+    long overheadBytes(long liveBlocks) {
+        return 0;
+    }
 
     /** Called by {@code close()} after every block is freed: give unused memory back to the system. */
     abstract void released();

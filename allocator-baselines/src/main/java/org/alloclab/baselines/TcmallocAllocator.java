@@ -95,11 +95,6 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
     }
 
     @Override
-    long overheadBytes(long liveBlocks) {
-        return 0;
-    }
-
-    @Override
     void released() {
         Tcmalloc.releaseFreeMemory();
     }
