@@ -184,36 +184,11 @@ class CellIsolationTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void anExperimentWhoseParentIsKilledKeepsItsFinishedCellsAndStopsItsChildren() throws Exception {
-        Path stall = Files.writeString(dir.resolve("stall"), "the stalling cell never ends");
-        Path config = dir.resolve("interrupted.conf");
-        Files.writeString(config, """
-                alloclab {
-                  seed = %d
-                  repetitions = 1
-                  virtual-memory.kind = simulated
-                  strategies = [
-                    { name = linear.vm }
-                    { name = linear, parameters { capacity = 16MiB } }
-                    { name = test.stalling, label = stalling, parameters { stall-while = "%s" } }
-                  ]
-                  workloads = [ { type = random, operations = 2000 } ]
-                }
-                """.formatted(SEED_WITH_THE_STALLING_CELL_LAST, stall));
         Path results = dir.resolve("out");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process parent = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString(),
-                "--out", results.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("parent.log").toFile()).start();
+        Path log = dir.resolve("parent.log");
+        Process parent = startStallingLast(results, log);
         try {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            ProcessHandle child = null;
-            while (child == null && System.nanoTime() < end) {
-                child = parent.descendants().filter(p -> String.join(" ", commandLine(p)).contains("stalling--simulated"))
-                        .findFirst().orElse(null);
-                Thread.sleep(50);
-            }
-            assertThat(child).as(Files.readString(dir.resolve("parent.log"))).isNotNull();
+            ProcessHandle child = awaitStallingCell(parent, log);
             parent.destroyForcibly();                          // kill -9
             parent.waitFor();
             assertThat(child.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("a cell stops when its parent dies").isFalse();
@@ -239,8 +214,33 @@ class CellIsolationTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void anExperimentStoppedWithSigtermReportsWhatFinishedAndSaysHowToResume() throws Exception {
+        Path results = dir.resolve("terminated");
+        Path log = dir.resolve("terminated.log");
+        Process parent = startStallingLast(results, log);
+        ProcessHandle child;
+        try {
+            child = awaitStallingCell(parent, log);
+            parent.destroy();                                  // SIGTERM, as Ctrl-C's SIGINT
+            assertThat(parent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            parent.destroyForcibly();
+        }
+        assertThat(child.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the running cell is stopped").isFalse();
+        String printed = Files.readString(log);
+        assertThat(printed).contains("alloclab: interrupted; 2 finished")
+                .contains("Report:  " + results.toAbsolutePath().normalize().resolve("report.html"))
+                .contains("'alloclab run --resume " + results.toAbsolutePath().normalize() + "' runs the cells that did not finish");
+        assertThat(results.resolve("report.html")).exists();
+        assertThat(read(results).get("results").findValuesAsText("strategy")).contains("linear.vm", "linear");
+    }
+
+    /**
+     * Starts {@code alloclab run} in a JVM of its own, output to {@code log}, on an experiment of three cells whose
+     * last (by {@link #SEED_WITH_THE_STALLING_CELL_LAST}) never ends: the parent of an experiment to interrupt.
+     */
+    private Process startStallingLast(Path results, Path log) throws Exception {
         Path stall = Files.writeString(dir.resolve("stall"), "the stalling cell never ends");
-        Path config = dir.resolve("terminated.conf");
+        Path config = dir.resolve(results.getFileName() + ".conf");
         Files.writeString(config, """
                 alloclab {
                   seed = %d
@@ -254,34 +254,24 @@ class CellIsolationTest {
                   workloads = [ { type = random, operations = 2000 } ]
                 }
                 """.formatted(SEED_WITH_THE_STALLING_CELL_LAST, stall));
-        Path results = dir.resolve("terminated");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = dir.resolve("terminated.log");
-        Process parent = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString(),
                 "--out", results.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The stalling cell's JVM once {@code parent} has started it (the other two cells have finished by then). */
+    private static ProcessHandle awaitStallingCell(Process parent, Path log) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         ProcessHandle child = null;
-        try {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (child == null && System.nanoTime() < end) {
-                child = parent.descendants().filter(p -> String.join(" ", commandLine(p)).contains("stalling--simulated"))
-                        .findFirst().orElse(null);
-                Thread.sleep(50);
-            }
-            assertThat(child).as(Files.readString(log)).isNotNull();
-            parent.destroy();                                  // SIGTERM, as Ctrl-C's SIGINT
-            assertThat(parent.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            parent.destroyForcibly();
+        while (child == null && System.nanoTime() < end) {
+            child = parent.descendants().filter(p -> String.join(" ", commandLine(p)).contains("stalling--simulated"))
+                    .findFirst().orElse(null);
+            Thread.sleep(50);
         }
-        assertThat(child.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the running cell is stopped").isFalse();
-        String printed = Files.readString(log);
-        assertThat(printed).contains("alloclab: interrupted; 2 finished")
-                .contains("Report:  " + results.toAbsolutePath().normalize().resolve("report.html"))
-                .contains("'alloclab run --resume " + results.toAbsolutePath().normalize() + "' runs the cells that did not finish");
-        assertThat(results.resolve("report.html")).exists();
-        assertThat(read(results).get("results").findValuesAsText("strategy")).contains("linear.vm", "linear");
+        assertThat(child).as(Files.readString(log)).isNotNull();
+        return child;
     }
 
     /** A seed whose shuffle runs the stalling cell of the interrupted experiment last (checked by the test). */
