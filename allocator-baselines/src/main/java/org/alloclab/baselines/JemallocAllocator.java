@@ -78,18 +78,9 @@ public final class JemallocAllocator extends NativeHeapAllocator {
                 .bytes("active_bytes", p.active(), "pactive × page grown since creation: pages of extents in use")
                 .bytes("dirty_bytes", p.dirty(), "pdirty × page grown since creation: unused, not yet purged")
                 .bytes("muzzy_bytes", p.muzzy(), "pmuzzy × page grown since creation: lazily purged (MADV_FREE)");
-        String fault = Jemalloc.hookFault();
-        if (fault != null) {
-            if (FALLBACK_TOLD.compareAndSet(false, true)) {
-                System.err.println("alloclab: jemalloc: footprint from its page counts (untouched pages counted): " + fault);
-            }
-            return pages;
-        }
-        AddressRanges ranges = Jemalloc.ranges();
-        long resident = Math.max(0, ranges.resident() - baseResident);
-        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space alloclab's arena took through its extent hooks, grown since the arena was created")
-                .bytes("address_space_bytes", ranges.bytes(), "address space the arena holds from the system, absolute");
-        return resident;
+        return residentFootprint(extra, Jemalloc.ranges(), baseResident,
+                "the address space alloclab's arena took through its extent hooks, grown since the arena was created",
+                Jemalloc.hookFault(), pages, FALLBACK_TOLD, "jemalloc: footprint from its page counts (untouched pages counted)");
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongBinaryOperator;
 import java.util.function.LongConsumer;
@@ -90,6 +91,27 @@ abstract class NativeHeapAllocator extends AbstractAllocator {
      * standard ones) and returns {@code committed_bytes}, the growth since this allocator was created.
      */
     abstract long footprint(AllocatorStats.Builder extra);
+
+    /**
+     * The footprint of a heap whose address space is known ({@link AddressRanges}, from its own hooks): the
+     * resident pages of {@code ranges} grown since {@code base}, added to {@code extra} as {@code resident_bytes}
+     * ({@code whence} says where the ranges come from) with {@code address_space_bytes}. When {@code fault} says
+     * the ranges cannot be trusted, {@code ownMeasure} instead, and one line on stderr per process
+     * ({@code told}) says why.
+     */
+    static long residentFootprint(AllocatorStats.Builder extra, AddressRanges ranges, long base, String whence,
+                                  String fault, long ownMeasure, AtomicBoolean told, String ownMeasureIs) {
+        if (fault != null) {
+            if (told.compareAndSet(false, true)) {
+                System.err.println("alloclab: " + ownMeasureIs + ": " + fault);
+            }
+            return ownMeasure;
+        }
+        long resident = Math.max(0, ranges.resident() - base);
+        extra.bytes("resident_bytes", resident, "resident pages (mincore) of " + whence)
+                .bytes("address_space_bytes", ranges.bytes(), "address space those ranges hold, absolute");
+        return resident;
+    }
 
     /** Bookkeeping bytes inside the heap for the live blocks, as far as the heap tells: none by default (no header beside a block). */
     long overheadBytes(long liveBlocks) {

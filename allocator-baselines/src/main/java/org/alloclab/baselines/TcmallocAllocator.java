@@ -80,18 +80,10 @@ public final class TcmallocAllocator extends NativeHeapAllocator {
                 .bytes("tcmalloc_free_bytes", Tcmalloc.property("tcmalloc.pageheap_free_bytes"), "tcmalloc.pageheap_free_bytes: free pages of the page heap still mapped, absolute")
                 .bytes("tcmalloc_unmapped_bytes", Tcmalloc.property("tcmalloc.pageheap_unmapped_bytes"), "tcmalloc.pageheap_unmapped_bytes: free pages given back to the system, absolute")
                 .bytes("tcmalloc_thread_cache_bytes", Tcmalloc.property("tcmalloc.current_total_thread_cache_bytes"), "bytes in every thread's cache, absolute");
-        String unknown = Tcmalloc.rangesUnknown();
-        if (unknown != null) {
-            if (FALLBACK_TOLD.compareAndSet(false, true)) {
-                System.err.println("alloclab: tcmalloc: footprint from tcmalloc's own figures (untouched pages counted): " + unknown);
-            }
-            return mappedGrowth;
-        }
-        AddressRanges ranges = Tcmalloc.ranges();
-        long resident = Math.max(0, ranges.resident() - baseResident);
-        extra.bytes("resident_bytes", resident, "resident pages (mincore) of the address space tcmalloc took with sbrk and mmap, grown since it was loaded")
-                .bytes("address_space_bytes", ranges.bytes(), "address space tcmalloc took from the system, absolute");
-        return resident;
+        return residentFootprint(extra, Tcmalloc.ranges(), baseResident,
+                "the address space tcmalloc took with sbrk and mmap, grown since it was loaded",
+                Tcmalloc.rangesUnknown(), mappedGrowth, FALLBACK_TOLD,
+                "tcmalloc: footprint from tcmalloc's own figures (untouched pages counted)");
     }
 
     @Override

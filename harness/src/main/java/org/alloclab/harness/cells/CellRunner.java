@@ -146,20 +146,6 @@ public final class CellRunner implements AutoCloseable {
         return streams;
     }
 
-    /** The streams of {@code workload} for {@code threads} threads, checked when there are several. */
-    static List<Operations> generate(Experiment.WorkloadSpec workload, long seed, int threads) {
-        List<Operations> streams = workload.provider().generate(workload.name(), workload.parameters(), seed, threads);
-        if (threads > 1) {
-            try {
-                Streams.check(streams);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("workload " + workload.name() + " for " + threads
-                        + " threads breaks the rules of streams (a bug of its generator): " + e.getMessage(), e);
-            }
-        }
-        return streams;
-    }
-
     /** Who measured: this process, its JVM's flags, the host and its CPU, and how many cells ran beside. */
     static Map<String, Object> provenance(int jobs) {
         var m = new LinkedHashMap<String, Object>();
